@@ -1,0 +1,55 @@
+# Two commands on a fresh machine with Python 3.11 and make:
+#   make run    set up, migrate, load the seed data, serve on http://127.0.0.1:8000/
+#   make test   set up and run the test suite (SQLite; set DATABASE_URL for PostgreSQL)
+
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+ADDR   ?= 127.0.0.1:8000
+DEV    := DJANGO_DEBUG=1
+
+.PHONY: install run migrate seed superuser test lint format schema check bench clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+migrate: install
+	$(DEV) $(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(DEV) $(BIN)/python manage.py load_catalog
+
+run: seed
+	$(DEV) $(BIN)/python manage.py runserver $(ADDR)
+
+superuser: migrate
+	$(DEV) $(BIN)/python manage.py createsuperuser
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: install
+	$(DEV) $(BIN)/python manage.py check
+	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+
+schema: install
+	$(DEV) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
+
+bench: install
+	$(BIN)/python bench/api_bench.py

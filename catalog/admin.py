@@ -1,0 +1,212 @@
+"""Admin for provenance and API tokens, and the base every catalog admin builds on."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
+
+from catalog.models import ApiToken, ChangeRecord, Source
+
+admin.site.site_header = "Smart-vehicle ecosystem catalog"
+admin.site.site_title = "Catalog admin"
+admin.site.index_title = "Data entry"
+
+# A bare address typed into a form ("byd.com") is taken as https, Django 6's default.
+URL_AS_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def https_formfield(db_field, **kwargs):
+    """formfield_callback for hand-written ModelForms: URLs default to https."""
+    return db_field.formfield(**{**URL_AS_HTTPS.get(type(db_field), {}), **kwargs})
+
+
+class CatalogAdmin(SimpleHistoryAdmin):
+    """Defaults for every catalog entry: slug from the name, sources by autocomplete,
+    timestamps read-only, and the change history (who changed what) one click away."""
+
+    autocomplete_fields = ["sources"]
+    readonly_fields = ["created", "updated"]
+    formfield_overrides = URL_AS_HTTPS
+    list_per_page = 50
+    show_full_result_count = False
+    save_on_top = True
+    search_fields = ["slug", "name", "name_zh"]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        names = {field.name for field in self.model._meta.fields}
+        return {"slug": ["name"]} if "name" in names and obj is None else {}
+
+
+class SourcedInline(admin.TabularInline):
+    """An inline whose rows cite sources and link to their own page."""
+
+    extra = 0
+    show_change_link = True
+    autocomplete_fields = ["sources"]
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "publisher", "published_on", "reliability", "url"]
+    list_filter = ["reliability", "publisher"]
+    search_fields = ["slug", "title", "publisher", "url", "note"]
+    date_hierarchy = "published_on"
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["created", "updated"]
+    formfield_overrides = URL_AS_HTTPS
+    list_per_page = 50
+
+
+class TokenStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("usable", "Usable"), ("expired", "Expired"), ("revoked", "Revoked")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "usable":
+            return queryset.usable()
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+class ApiTokenAddForm(forms.ModelForm):
+    """Who the token is for, what it is for, and until when; the token itself is generated."""
+
+    class Meta:
+        model = ApiToken
+        fields = ["user", "name", "expires_at"]
+
+    def clean_user(self):
+        user = self.cleaned_data["user"]
+        if not user.is_active:
+            raise ValidationError("This user is inactive: a token for them would be refused.")
+        return user
+
+    def clean_expires_at(self):
+        expires_at = self.cleaned_data["expires_at"]
+        if expires_at is not None and expires_at <= timezone.now():
+            raise ValidationError("Give a moment in the future, or leave empty for no expiry.")
+        return expires_at
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Staff issue tokens here and revoke them; only the hash is kept.
+
+    The raw token exists only in the success message shown after adding. A token's
+    owner and digest never change: to hand out a new credential, issue a new token
+    and revoke the old one.
+    """
+
+    list_display = [
+        "prefix",
+        "name",
+        "user",
+        "created",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+        "usable",
+    ]
+    list_filter = [TokenStateFilter, ("user", admin.RelatedOnlyFieldListFilter), "created"]
+    search_fields = ["prefix", "name", "user__username", "user__email"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+    actions = ["revoke_tokens"]
+    list_per_page = 50
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiTokenAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["user", "name", "expires_at"]
+        return [
+            "user",
+            "name",
+            "prefix",
+            "digest",
+            "created",
+            "expires_at",
+            "revoked_at",
+            "last_used_at",
+            "usable",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["user", "prefix", "digest", "created", "revoked_at", "last_used_at", "usable"]
+
+    @admin.display(boolean=True, description="usable")
+    def usable(self, token):
+        return token.is_usable and token.user.is_active
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        token, raw = ApiToken.issue(user=obj.user, name=obj.name, expires_at=obj.expires_at)
+        # The admin goes on with `obj` (log entry, redirect): make it the issued row.
+        obj.pk = token.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+        self.message_user(
+            request,
+            f"Token for {token.user}: {raw} (copy it now: only its hash is stored, "
+            "so it cannot be shown again)",
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Revoke selected tokens", permissions=["change"])
+    def revoke_tokens(self, request, queryset):
+        revoked = 0
+        for token in queryset.filter(revoked_at__isnull=True).select_related("user"):
+            token.revoke()
+            self.log_change(request, token, "Revoked.")
+            revoked += 1
+        noun = "token" if revoked == 1 else "tokens"
+        self.message_user(request, f"Revoked {revoked} {noun}.", messages.SUCCESS)
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(admin.ModelAdmin):
+    """The change log, read-only: who changed what, when, and through which channel."""
+
+    list_display = [
+        "at",
+        "action",
+        "content_type",
+        "object_repr",
+        "actor_name",
+        "channel",
+        "changed",
+    ]
+    list_filter = ["action", "channel", "content_type", ("at", admin.DateFieldListFilter)]
+    search_fields = ["object_slug", "object_repr", "actor_name"]
+    date_hierarchy = "at"
+    list_select_related = ["content_type"]
+    list_per_page = 100
+
+    @admin.display(description="changed fields")
+    def changed(self, record):
+        return ", ".join(record.changed_fields)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,50 @@
+"""Bearer-token authentication against hashed, expiring, revocable tokens."""
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from catalog.models import ApiToken, token_digest
+
+# A token is only marked used this often, so reads do not each write a row.
+LAST_USED_RESOLUTION_SECONDS = 300
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <token>` (`Token <token>` is accepted too).
+
+    A missing header leaves the request anonymous; a wrong, expired or revoked token is
+    a 401, never a silent downgrade to anonymous.
+    """
+
+    keywords = ("bearer", "token")
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].decode("latin-1").lower() not in self.keywords:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(
+                "Give the header as 'Authorization: Bearer <token>'."
+            )
+        try:
+            raw = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        token = (
+            ApiToken.objects.usable()
+            .select_related("user")
+            .filter(digest=token_digest(raw))
+            .first()
+        )
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+        now = timezone.now()
+        if (
+            token.last_used_at is None
+            or (now - token.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS
+        ):
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'

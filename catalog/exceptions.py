@@ -1,0 +1,128 @@
+"""One error shape for every failure, whatever raised it.
+
+    {"status": 400, "code": "invalid", "detail": "Invalid input: month.",
+     "errors": {"month": ["Enter a month as YYYY-MM, e.g. 2025-11."]}}
+
+`errors` maps a field or query parameter to its messages ("non_field_errors" for the
+object as a whole) and is empty for errors that concern no field.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions, status
+from rest_framework.fields import get_error_detail
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the catalog."
+    default_code = "conflict"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The resource has changed since you read it (If-Match did not match)."
+    default_code = "precondition_failed"
+
+
+def django_validation_error(error):
+    """A model's ValidationError as DRF's, with '__all__' named non_field_errors."""
+    detail = get_error_detail(error)
+    if isinstance(detail, dict) and "__all__" in detail:
+        detail["non_field_errors"] = detail.pop("__all__")
+    return exceptions.ValidationError(detail)
+
+
+def protected_conflict(error):
+    blocking = sorted({str(obj) for obj in list(error.protected_objects)[:10]})
+    return Conflict(
+        f"Cannot delete: still referenced by {', '.join(blocking)}. Remove or re-point those first."
+    )
+
+
+def as_api_exception(exc):
+    if isinstance(exc, DjangoValidationError):
+        return django_validation_error(exc)
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return protected_conflict(exc)
+    if isinstance(exc, IntegrityError):
+        # Validation runs first; reaching here means a concurrent write won the race.
+        return Conflict(
+            "A concurrent change conflicts with this one; read the resource again and retry."
+        )
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    return exc
+
+
+def flat_codes(codes):
+    if isinstance(codes, dict):
+        return next((flat_codes(value) for value in codes.values()), "invalid")
+    if isinstance(codes, list):
+        return flat_codes(codes[0]) if codes else "invalid"
+    return codes
+
+
+def error_body(status_code, exc):
+    """The stable error document for an APIException."""
+    detail = exc.detail
+    if isinstance(exc, exceptions.ValidationError):
+        errors = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        errors = {
+            key: [str(message) for message in flatten(value)] for key, value in errors.items()
+        }
+        summary = f"Invalid input: {', '.join(errors)}."
+    else:
+        errors = {}
+        summary = str(detail)
+    return {
+        "status": status_code,
+        "code": str(flat_codes(exc.get_codes())),
+        "detail": summary,
+        "errors": errors,
+    }
+
+
+def flatten(value):
+    """Nested validation messages (e.g. of a list item) as one flat list of strings."""
+    if isinstance(value, dict):
+        return [f"{key}: {message}" for key, inner in value.items() for message in flatten(inner)]
+    if isinstance(value, list):
+        return [message for item in value for message in flatten(item)]
+    return [value]
+
+
+def exception_handler(exc, context):
+    exc = as_api_exception(exc)
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        response.data = error_body(response.status_code, exc)
+    return response
+
+
+def json_not_found(request, exception=None):
+    """404 for unknown API URLs in the API's error shape; HTML elsewhere (the admin)."""
+    if not request.path.startswith("/api/"):
+        return defaults.page_not_found(request, exception)
+    return JsonResponse(
+        {"status": 404, "code": "not_found", "detail": "No such resource.", "errors": {}},
+        status=404,
+    )
+
+
+def json_server_error(request):
+    if not request.path.startswith("/api/"):
+        return defaults.server_error(request)
+    return JsonResponse(
+        {
+            "status": 500,
+            "code": "error",
+            "detail": "Internal error; it has been logged.",
+            "errors": {},
+        },
+        status=500,
+    )

@@ -1,0 +1,447 @@
+"""The shared filtering machinery: one base FilterSet that generates every lookup.
+
+A FilterSet lists its scalar model fields in `Meta.fields` and declares relation and
+cross-relation filters with `SlugFilter`. The base class then adds, for each of them:
+
+    field            exact; repeat the parameter for OR (?brand=aito&brand=luxeed)
+    field__n         not any of the values
+    field__gte/__lte/__gt/__lt      on numbers, dates and months
+    field__ic/__isw/__iew/__ie      on text: contains, starts with, ends with, equals (any case)
+    field__isnull    on nullable fields: true or false
+
+Values are parsed strictly (a month is YYYY-MM, a date YYYY-MM-DD, a number is a number,
+a slug must exist), and the backend refuses query parameters it does not know, so a
+typo answers 400 instead of the whole table.
+"""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models import Q
+from django_countries.fields import CountryField
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+
+from catalog.serializers import MONTH_SCHEMA
+
+# Parameters that are not filters but are understood on every list.
+RESERVED_PARAMS = ("limit", "offset", "ordering", "format")
+BIGGEST_INTEGER = 2**63 - 1
+TEXT_MAX_LENGTH = 200
+
+
+class NonEmpty:
+    """A parameter given with no value (`?active_on=`) is an error, not 'no filter'."""
+
+    def clean(self, value):
+        if value == "" or (isinstance(value, list) and "" in value):
+            raise forms.ValidationError("Give a value, or leave the parameter out.", code="empty")
+        return super().clean(value)
+
+
+class StrictDateField(NonEmpty, forms.DateField):
+    def __init__(self, **kwargs):
+        kwargs["input_formats"] = ["%Y-%m-%d"]
+        kwargs.setdefault("error_messages", {"invalid": "Enter a date as YYYY-MM-DD."})
+        super().__init__(**kwargs)
+
+
+class StrictDateFilter(django_filters.DateFilter):
+    field_class = StrictDateField
+
+
+class StrictChoiceFilter(django_filters.ChoiceFilter):
+    class field_class(NonEmpty, django_filters.fields.ChoiceField):
+        pass
+
+
+class UTCDateTimeField(forms.DateTimeField):
+    """An ISO 8601 date-time, normalised to UTC; one no database can store is an error."""
+
+    default_error_messages = {
+        "invalid": "Enter a date (YYYY-MM-DD) or an ISO 8601 date-time.",
+        "range": "Enter a date-time between the years 1 and 9999 (in UTC).",
+    }
+
+    def clean(self, value):
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(datetime.UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError(self.error_messages["range"], code="range") from None
+
+
+class MonthFormField(forms.DateField):
+    """A calendar month written YYYY-MM; cleans to the first day of that month."""
+
+    default_error_messages = {"invalid": "Enter a month as YYYY-MM, e.g. 2025-11."}
+
+    def __init__(self, **kwargs):
+        super().__init__(input_formats=["%Y-%m"], **kwargs)
+
+
+class StrictBooleanField(NonEmpty, forms.Field):
+    """true/false (or 1/0); anything else is an error rather than 'no filter'."""
+
+    TRUE, FALSE = {"true", "1"}, {"false", "0"}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError("Enter true or false.", code="invalid")
+
+
+def value_field(kind):
+    """The form field that parses one value of the given kind."""
+    return {
+        "int": lambda: forms.IntegerField(min_value=-BIGGEST_INTEGER, max_value=BIGGEST_INTEGER),
+        "decimal": lambda: forms.DecimalField(max_digits=18, decimal_places=6),
+        "date": lambda: forms.DateField(
+            input_formats=["%Y-%m-%d"],
+            error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+        ),
+        "month": MonthFormField,
+        "datetime": UTCDateTimeField,
+        "text": lambda: forms.CharField(max_length=TEXT_MAX_LENGTH),
+    }[kind]()
+
+
+class MultiValueFormField(NonEmpty, forms.Field):
+    """Takes every value of a repeated query parameter and parses each with `inner`."""
+
+    widget = forms.SelectMultiple
+
+    def __init__(self, *, inner, **kwargs):
+        kwargs.pop("choices", None)
+        self.inner = inner
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return [self.inner.clean(item) for item in (value or [])] or None
+
+    def validate(self, value):
+        pass
+
+
+SCHEMA_TYPES = {
+    "int": OpenApiTypes.INT,
+    "decimal": OpenApiTypes.NUMBER,
+    "date": OpenApiTypes.DATE,
+    "datetime": OpenApiTypes.DATETIME,
+    "text": OpenApiTypes.STR,
+    "month": MONTH_SCHEMA,
+}
+
+
+NO_NULL_VALUE = object()
+
+
+class ValueFilter(django_filters.MultipleChoiceFilter):
+    """A repeatable filter on plain values (numbers, dates, months, text); OR across repeats."""
+
+    field_class = MultiValueFormField
+
+    def __init__(self, *args, kind="text", **kwargs):
+        # DISTINCT is only needed when the path crosses a to-many relation.
+        kwargs.setdefault("distinct", "__" in kwargs.get("field_name", ""))
+        super().__init__(*args, inner=value_field(kind), **kwargs)
+        # django-filter reads the value "null" as None (a 500 on non-null columns);
+        # here "null" is just text.
+        self.null_value = NO_NULL_VALUE
+        self.kind = kind
+        extend_schema_field(SCHEMA_TYPES[kind])(self)
+
+
+class BoolFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        extend_schema_field(OpenApiTypes.BOOL)(self)
+
+
+class SlugFilter(django_filters.ModelMultipleChoiceFilter):
+    """A relation filtered by the related object's slug; repeat for OR.
+
+    An unknown slug is an error that names it, never an empty or unfiltered answer.
+    """
+
+    def __init__(self, field_name, model, **kwargs):
+        kwargs.setdefault("label", f"Slug of a {model._meta.verbose_name}; repeat for OR.")
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid_choice": f"No {model._meta.verbose_name} with slug '%(value)s'."},
+        )
+        super().__init__(
+            field_name=field_name,
+            to_field_name="slug",
+            queryset=model.objects.all(),
+            distinct=True,
+            **kwargs,
+        )
+        self.related_model = model
+        extend_schema_field({"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$", "maxLength": 100})(
+            self
+        )
+
+    def get_filter_predicate(self, v):
+        # Compare with the object itself: the relation's column holds its key, not its slug.
+        name = self.field_name
+        if self.lookup_expr != "exact":
+            name = f"{name}__{self.lookup_expr}"
+        return {name: v}
+
+    def negated(self):
+        return SlugFilter(
+            self.field_name,
+            self.related_model,
+            exclude=True,
+            label=f"Not any of these {self.related_model._meta.verbose_name_plural} (slugs).",
+        )
+
+
+TEXT_LOOKUPS = {"ic": "icontains", "isw": "istartswith", "iew": "iendswith", "ie": "iexact"}
+RANGE_LOOKUPS = ("gte", "lte", "gt", "lt")
+
+
+def kind_of(model_field):
+    """Which ValueFilter kind (or 'choice', 'bool') parses a model field's values."""
+    if model_field.choices or isinstance(model_field, CountryField):
+        return "choice"
+    if isinstance(model_field, models.BooleanField):
+        return "bool"
+    if isinstance(model_field, models.DecimalField):
+        return "decimal"
+    if isinstance(model_field, (models.IntegerField, models.AutoField)):
+        return "int"
+    if isinstance(model_field, models.DateTimeField):
+        return "datetime"
+    if isinstance(model_field, models.DateField):
+        return "date"
+    if isinstance(model_field, (models.CharField, models.TextField)):
+        return "text"
+    raise TypeError(f"No filter kind for {model_field!r}")
+
+
+def resolve_model_field(model, path):
+    field = None
+    for part in path.split("__"):
+        field = model._meta.get_field(part)
+        model = field.related_model or model
+    return field
+
+
+class CatalogFilterSet(django_filters.FilterSet):
+    """Base FilterSet: generates the lookup variants; subclasses stay declarative.
+
+    `Meta.fields` lists scalar fields; `aliases` maps a parameter name to a field path
+    across relations (e.g. {"role": "roles__role"}); `month_fields` lists DateFields
+    written YYYY-MM; `search_fields` are what `q` searches (English and Chinese names).
+    """
+
+    q = django_filters.CharFilter(
+        method="search",
+        max_length=TEXT_MAX_LENGTH,
+        label="Search names, in English or Chinese (case-insensitive, contains).",
+    )
+    search_fields = ("slug", "name", "name_zh")
+    month_fields = ()
+    aliases = {}
+
+    @classmethod
+    def get_fields(cls):
+        # The generated filters replace django-filter's own, so hand it nothing to do.
+        return {}
+
+    @classmethod
+    def get_filters(cls):
+        filters = super().get_filters()
+        model = cls._meta.model
+        paths = {name: name for name in cls._meta.fields or ()} | cls.aliases
+        for name, path in paths.items():
+            filters.update(cls.lookups_for(name, path, resolve_model_field(model, path)))
+        for name, declared in list(filters.items()):
+            if (
+                isinstance(declared, SlugFilter)
+                and not declared.exclude
+                and declared.method is None
+            ):
+                filters.setdefault(f"{name}__n", declared.negated())
+                nullable = cls.nullable_relation(model, declared.field_name)
+                if nullable:
+                    filters.setdefault(
+                        f"{name}__isnull",
+                        BoolFilter(
+                            field_name=declared.field_name,
+                            lookup_expr="isnull",
+                            label=f"true: no {name}; false: any {name}.",
+                        ),
+                    )
+        return filters
+
+    @staticmethod
+    def nullable_relation(model, path):
+        try:
+            field = resolve_model_field(model, path)
+        except FieldDoesNotExist:
+            return False
+        return getattr(field, "null", False) and "__" not in path
+
+    @classmethod
+    def lookups_for(cls, name, path, model_field):
+        kind = "month" if name in cls.month_fields else kind_of(model_field)
+        label = str(getattr(model_field, "verbose_name", name))
+        filters = {}
+        if kind == "choice":
+            choices = list(model_field.choices)
+            filters[name] = django_filters.MultipleChoiceFilter(
+                field_name=path,
+                choices=choices,
+                label=f"{label}; repeat for OR.",
+                distinct=path != name,
+            )
+            filters[f"{name}__n"] = django_filters.MultipleChoiceFilter(
+                field_name=path,
+                choices=choices,
+                exclude=True,
+                label=f"{label}: not any of these.",
+                distinct=path != name,
+            )
+        elif kind == "bool":
+            filters[name] = BoolFilter(field_name=path, label=f"{label}: true or false.")
+        else:
+            filters[name] = ValueFilter(
+                field_name=path, kind=kind, label=f"{label}; repeat for OR."
+            )
+            filters[f"{name}__n"] = ValueFilter(
+                field_name=path, kind=kind, exclude=True, label=f"{label}: not any of these."
+            )
+            if kind == "text":
+                for suffix, lookup in TEXT_LOOKUPS.items():
+                    filters[f"{name}__{suffix}"] = ValueFilter(
+                        field_name=path,
+                        kind=kind,
+                        lookup_expr=lookup,
+                        label=f"{label}: {lookup[1:]} (case-insensitive).",
+                    )
+            else:
+                for lookup in RANGE_LOOKUPS:
+                    filters[f"{name}__{lookup}"] = ValueFilter(
+                        field_name=path, kind=kind, lookup_expr=lookup, label=f"{label} {lookup}."
+                    )
+        if getattr(model_field, "null", False) and path == name:
+            filters[f"{name}__isnull"] = BoolFilter(
+                field_name=path, lookup_expr="isnull", label=f"{label} is unknown (true/false)."
+            )
+        return filters
+
+    def search(self, queryset, name, value):
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        queryset = queryset.filter(condition)
+        crosses_relation = any("__" in field for field in self.search_fields)
+        return queryset.distinct() if crosses_relation else queryset
+
+    @property
+    def accepted_params(self):
+        return sorted({*self.filters, *RESERVED_PARAMS})
+
+
+def in_force(start, end, on):
+    """The period from `start` to `end` contains the date `on`; an empty bound is open."""
+    return (Q(**{f"{start}__isnull": True}) | Q(**{f"{start}__lte": on})) & (
+        Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gte": on})
+    )
+
+
+def active_on_filter(start, end):
+    """A filter method keeping links in force on a date: started by then, not ended before."""
+
+    def filter_active_on(queryset, name, value):
+        return queryset.filter(in_force(start, end, value))
+
+    return filter_active_on
+
+
+def active_on(start, end):
+    """`active_on=YYYY-MM-DD`: only links whose period contains that date."""
+    return extend_schema_field(OpenApiTypes.DATE)(
+        StrictDateFilter(
+            method=active_on_filter(start, end),
+            label="Only links in force on this date (YYYY-MM-DD); an open end means ongoing.",
+        )
+    )
+
+
+def reject_unknown_params(request, accepted):
+    """A 400 naming every query parameter not in `accepted`, and listing those that are."""
+    accepted = sorted({*accepted, "format"})
+    unknown = sorted(set(request.query_params) - set(accepted))
+    if unknown:
+        raise ValidationError(
+            {
+                param: [f"Unknown query parameter. Accepted: {', '.join(accepted)}."]
+                for param in unknown
+            }
+        )
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter, refusing unknown parameters and naming what is accepted."""
+
+    def validated_filterset(self, request, queryset, view):
+        """The bound, valid FilterSet (a 400 otherwise), for views that read its values."""
+        filterset = self.get_filterset(request, queryset, view)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return filterset
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        reject_unknown_params(request, filterset.accepted_params if filterset else RESERVED_PARAMS)
+        return filterset
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """`ordering=field,-other` on the view's documented fields; anything else is a 400.
+
+    The view's default order ends in a unique field, and a requested order gets one
+    appended, so pages never overlap or skip rows.
+    """
+
+    def get_ordering(self, request, queryset, view):
+        values = request.query_params.getlist(self.ordering_param)
+        if not values:
+            return self.get_default_ordering(view)
+        accepted = [name for name, _ in self.get_valid_fields(queryset, view, {"request": request})]
+        terms = [term.strip() for value in values for term in value.split(",") if term.strip()]
+        wrong = [term for term in terms if term.lstrip("-") not in accepted]
+        if wrong or not terms:
+            choices = ", ".join(f"{name}, -{name}" for name in accepted)
+            raise ValidationError(
+                {
+                    self.ordering_param: [
+                        f"Cannot order by {', '.join(wrong) or 'nothing'}. Accepted: {choices}."
+                    ]
+                }
+            )
+        tie_breaker = getattr(view, "ordering_tie_breaker", "slug")
+        if tie_breaker not in {term.lstrip("-") for term in terms}:
+            terms.append(tie_breaker)
+        return terms

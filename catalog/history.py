@@ -1,0 +1,64 @@
+"""Turns every django-simple-history record into a ChangeRecord (the /changes/ log).
+
+The actor is the request's user (for the API, the token's owner: DRF sets it on the
+underlying request), or 'loader' for the seed loader; the channel comes from the
+request path. Changed fields are the difference from the previous history record.
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.dispatch import receiver
+from simple_history.models import HistoricalRecords
+from simple_history.signals import post_create_historical_record
+
+from catalog.models import ChangeAction, ChangeChannel, ChangeRecord
+
+LOADER_REASON = "Loaded from fixtures"
+ACTIONS = {"+": ChangeAction.CREATED, "~": ChangeAction.CHANGED, "-": ChangeAction.DELETED}
+SKIPPED_FIELDS = {"created", "updated"}
+
+
+def changed_fields(history_instance):
+    if history_instance.history_type == "-":
+        return []
+    tracked = [
+        field.name
+        for field in history_instance.instance_type._meta.fields
+        if field.name not in SKIPPED_FIELDS and not field.primary_key
+    ]
+    previous = history_instance.prev_record if history_instance.history_type == "~" else None
+    if previous is None:
+        return [name for name in tracked if getattr(history_instance, name) not in (None, "")]
+    delta = history_instance.diff_against(previous, included_fields=tracked)
+    return sorted(change.field for change in delta.changes)
+
+
+def channel_of(request, reason):
+    if reason == LOADER_REASON:
+        return ChangeChannel.LOADER
+    path = getattr(request, "path", "") if request is not None else ""
+    if path.startswith("/api/"):
+        return ChangeChannel.API
+    if path.startswith("/admin/"):
+        return ChangeChannel.ADMIN
+    return ChangeChannel.OTHER
+
+
+@receiver(post_create_historical_record)
+def record_change(sender, instance, history_instance, history_user=None, **kwargs):
+    request = getattr(HistoricalRecords.context, "request", None)
+    channel = channel_of(request, history_instance.history_change_reason)
+    user = history_user if getattr(history_user, "is_authenticated", False) else None
+    ChangeRecord.objects.create(
+        content_type=ContentType.objects.get_for_model(type(instance)),
+        object_id=instance.pk,
+        object_slug=getattr(instance, "slug", "") or "",
+        object_repr=str(instance)[:200],
+        action=ACTIONS[history_instance.history_type],
+        changed_fields=changed_fields(history_instance),
+        actor=user,
+        actor_name=user.get_username()
+        if user
+        else ("loader" if channel == ChangeChannel.LOADER else ""),
+        channel=channel,
+        at=history_instance.history_date,
+    )

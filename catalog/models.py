@@ -1,0 +1,262 @@
+"""Provenance, API tokens, and the abstract bases every catalog row is built on."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+# The ranges PostgreSQL gives these column types. Stated on the fields, they make the
+# validation and the OpenAPI document the same on every database (SQLite's are wider).
+SMALL_INTEGER_MAX = 32_767
+INTEGER_MAX = 2_147_483_647
+
+# Years are plain integers; these bounds keep a typo (20250, 195) out of the catalog.
+EARLIEST_YEAR = 1800
+LATEST_YEAR = 2100
+
+
+def year_field(verbose_name, help_text=""):
+    """A nullable calendar year, validated here and checked by the database."""
+    return models.PositiveSmallIntegerField(
+        verbose_name,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(EARLIEST_YEAR), MaxValueValidator(LATEST_YEAR)],
+        help_text=help_text,
+    )
+
+
+def year_check(field):
+    """The database side of year_field: empty or within the accepted range."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__isnull": True})
+        | Q(**{f"{field}__gte": EARLIEST_YEAR, f"{field}__lte": LATEST_YEAR}),
+        name=f"%(app_label)s_%(class)s_{field}_year_range",
+        violation_error_message=f"{field} must be a year between {EARLIEST_YEAR} and {LATEST_YEAR}.",
+    )
+
+
+def date_order_check(start, end):
+    """The database rule that a period's end is not before its start."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{start}__isnull": True})
+        | Q(**{f"{end}__isnull": True})
+        | Q(**{f"{end}__gte": F(start)}),
+        name=f"%(app_label)s_%(class)s_{end}_after_{start}",
+        violation_error_message=f"{end} must not be before {start}.",
+    )
+
+
+def choices_check(field, choices, *, blank=False):
+    """The database side of a choices field: only the listed values (or empty) are stored."""
+    values = [choice.value for choice in choices]
+    condition = Q(**{f"{field}__in": values})
+    if blank:
+        condition |= Q(**{field: ""})
+    return models.CheckConstraint(
+        condition=condition, name=f"%(app_label)s_%(class)s_{field}_valid"
+    )
+
+
+class TimeStampedModel(models.Model):
+    """Adds when a row was created and last changed."""
+
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Reliability(models.TextChoices):
+    OFFICIAL = "official", "Official (company or regulator)"
+    PRESS = "press", "Press or research"
+    REFERENCE = "reference", "Reference work"
+    AGGREGATOR = "aggregator", "Aggregator"
+    WEAK = "weak", "Weak (mirror or unattributed)"
+
+
+class Source(TimeStampedModel):
+    """A published document that backs one or more facts in the catalog."""
+
+    Reliability = Reliability
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200)
+    url = models.URLField("URL", max_length=500, unique=True)
+    published_on = models.DateField(null=True, blank=True)
+    accessed_on = models.DateField(null=True, blank=True)
+    reliability = models.CharField(
+        max_length=20, choices=Reliability.choices, default=Reliability.PRESS
+    )
+    note = models.TextField(
+        blank=True, help_text="What the source states, caveats, and why it was preferred."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(slug=""), name="catalog_source_slug_not_empty"),
+            choices_check("reliability", Reliability),
+            date_order_check("published_on", "accessed_on"),
+        ]
+
+    def __str__(self):
+        return f"{self.publisher}: {self.title}"
+
+
+class CatalogEntry(TimeStampedModel):
+    """A fact the catalog publishes: addressed by slug, backed by sources, with history."""
+
+    slug = models.SlugField(
+        max_length=100, unique=True, help_text="Public identifier, used in URLs and writes."
+    )
+    sources = models.ManyToManyField(
+        Source, blank=True, related_name="cited_by_%(class)s", help_text="What backs this fact."
+    )
+
+    history = HistoricalRecords(inherit=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(slug=""), name="%(app_label)s_%(class)s_slug_not_empty"
+            ),
+        ]
+
+    def __str__(self):
+        return getattr(self, "name", self.slug)
+
+
+class NamedEntry(CatalogEntry):
+    """A catalog entry with an English (or pinyin) name and a Chinese one."""
+
+    name = models.CharField(max_length=150, unique=True)
+    name_zh = models.CharField("Chinese name", max_length=150, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta(CatalogEntry.Meta):
+        abstract = True
+        ordering = ["name"]
+
+
+def token_digest(raw):
+    """What is stored of a token: its SHA-256, so a leaked database leaks no credentials."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self):
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True, user__is_active=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        )
+
+
+class ApiToken(models.Model):
+    """A credential for API writes. Only a hash is stored; the token is shown once.
+
+    A token acts as its user: the user's model permissions decide what it may change.
+    """
+
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What or who uses it, e.g. 'nightly import'.")
+    prefix = models.CharField(
+        max_length=PREFIX_LENGTH, editable=False, help_text="First characters, to recognise it."
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.name}, {self.user})"
+
+    @classmethod
+    def issue(cls, *, user, name, expires_at=None):
+        """Create a token; returns (token row, the raw token to hand over once)."""
+        raw = secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            expires_at=expires_at,
+            prefix=raw[: cls.PREFIX_LENGTH],
+            digest=token_digest(raw),
+        )
+        return token, raw
+
+    def revoke(self):
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])
+
+    @property
+    def is_usable(self):
+        expired = self.expires_at is not None and self.expires_at <= timezone.now()
+        return self.revoked_at is None and not expired
+
+
+class ChangeAction(models.TextChoices):
+    CREATED = "created", "Created"
+    CHANGED = "changed", "Changed"
+    DELETED = "deleted", "Deleted"
+
+
+class ChangeChannel(models.TextChoices):
+    API = "api", "API"
+    ADMIN = "admin", "Admin"
+    LOADER = "loader", "Seed loader"
+    OTHER = "other", "Other (shell, scripts)"
+
+
+class ChangeRecord(models.Model):
+    """One create, change or delete of a catalog row: who, when, through what, which fields.
+
+    Written for every history record django-simple-history creates (catalog.history),
+    so one table answers "what changed" across every kind of fact.
+    """
+
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT)
+    object_id = models.BigIntegerField()
+    object_slug = models.CharField(max_length=100, blank=True)
+    object_repr = models.CharField(max_length=200)
+    action = models.CharField(max_length=10, choices=ChangeAction.choices)
+    changed_fields = models.JSONField(default=list, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, help_text="Username, or 'loader'.")
+    channel = models.CharField(max_length=10, choices=ChangeChannel.choices)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        constraints = [
+            choices_check("action", ChangeAction),
+            choices_check("channel", ChangeChannel),
+        ]
+
+    def __str__(self):
+        return f"{self.actor_name} {self.action} {self.object_repr} ({self.at:%Y-%m-%d %H:%M})"

@@ -1,0 +1,371 @@
+"""Serializer plumbing shared by every resource.
+
+Related objects are read as summaries ({slug, name, url}) and written as slugs.
+Validation is the model's own: `full_clean()` runs on the object as it would be saved,
+so the API and the admin give the same messages for the same mistakes.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import NoReverseMatch, reverse
+from django.utils.text import slugify
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
+
+from catalog.exceptions import django_validation_error
+from catalog.models import ChangeRecord, Source
+
+
+def url_for(model_name, slug, request):
+    """The API URL of a resource, from its model name (e.g. 'brand') and slug."""
+    try:
+        path = reverse(f"{model_name}-detail", kwargs={"slug": slug})
+    except NoReverseMatch:
+        return None
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def detail_url(obj, request):
+    return url_for(obj._meta.model_name, obj.slug, request)
+
+
+def summary_of(model_name, slug, name, request):
+    """The {slug, name, url} summary, from values() rows rather than model instances."""
+    return {"slug": slug, "name": name, "url": url_for(model_name, slug, request)}
+
+
+def supplier_of(slug, name, country, request):
+    """A company's summary plus its country, as analyses show suppliers."""
+    return {**summary_of("company", slug, name, request), "country": str(country)}
+
+
+# JSON types each kind of field accepts: the schema's types, with no coercion ("12" is
+# not 12, 0 is not "0", {} is not a list).
+JSON_TYPES = [
+    (serializers.BooleanField, (bool,), "true or false"),
+    (serializers.IntegerField, (int,), "a whole number"),
+    (serializers.DecimalField, (int, float), "a number"),
+    (serializers.FloatField, (int, float), "a number"),
+    (serializers.CharField, (str,), "a string"),
+    (serializers.DateField, (str,), "a date string (YYYY-MM-DD)"),
+    (serializers.DateTimeField, (str,), "a date-time string"),
+]
+_strict_classes = {}
+
+
+def strict(field_class):
+    """`field_class`, refusing values of the wrong JSON type instead of coercing them."""
+    if field_class not in _strict_classes:
+        match = next((entry for entry in JSON_TYPES if issubclass(field_class, entry[0])), None)
+        if match is None:
+            _strict_classes[field_class] = field_class
+        else:
+            _, types, expected = match
+
+            def to_internal_value(self, data, _types=types, _expected=expected):
+                wrong_bool = isinstance(data, bool) and bool not in _types
+                if data is not None and (wrong_bool or not isinstance(data, _types)):
+                    raise serializers.ValidationError(
+                        f"Expected {_expected}, got {type(data).__name__}.", code="invalid_type"
+                    )
+                return super(cls, self).to_internal_value(data)
+
+            cls = type(
+                field_class.__name__, (field_class,), {"to_internal_value": to_internal_value}
+            )
+            _strict_classes[field_class] = cls
+    return _strict_classes[field_class]
+
+
+class ListOnlyRelatedField(serializers.ManyRelatedField):
+    """A to-many relation written as a JSON list of slugs (DRF also takes any iterable)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class SummaryField(serializers.SlugRelatedField):
+    """A related object: read as {slug, name, url}, written as its slug."""
+
+    default_error_messages = {
+        "does_not_exist": "No {model} with slug '{value}'.",
+        "invalid": "Give the slug (a string) of the related object.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "slug")
+        super().__init__(**kwargs)
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        from rest_framework.relations import MANY_RELATION_KWARGS
+
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs.update({key: kwargs[key] for key in kwargs if key in MANY_RELATION_KWARGS})
+        return ListOnlyRelatedField(**list_kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        queryset = self.get_queryset()
+        try:
+            return queryset.get(slug=data)
+        except queryset.model.DoesNotExist:
+            raise serializers.ValidationError(
+                self.error_messages["does_not_exist"].format(
+                    model=queryset.model._meta.verbose_name, value=data[:100]
+                ),
+                code="does_not_exist",
+            ) from None
+
+    def to_representation(self, obj):
+        return {
+            "slug": obj.slug,
+            "name": getattr(obj, "name", None) or str(obj),
+            "url": detail_url(obj, self.context.get("request")),
+        }
+
+
+class SourceSummaryField(SummaryField):
+    """A cited source: read as {slug, title, publisher, published_on, link, url}."""
+
+    def to_representation(self, source):
+        return {
+            "slug": source.slug,
+            "title": source.title,
+            "publisher": source.publisher,
+            "published_on": source.published_on.isoformat() if source.published_on else None,
+            "link": source.url,
+            "url": detail_url(source, self.context.get("request")),
+        }
+
+
+MONTH_SCHEMA = {
+    "type": "string",
+    "pattern": r"^\d{4}-(0[1-9]|1[0-2])$",
+    "example": "2025-11",
+    "description": "A calendar month, YYYY-MM.",
+}
+
+
+@extend_schema_field(MONTH_SCHEMA)
+class MonthField(serializers.DateField):
+    """A calendar month, written and read as YYYY-MM."""
+
+    default_error_messages = {"invalid": "Give a month as YYYY-MM, e.g. 2025-11."}
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                return datetime.datetime.strptime(value, "%Y-%m").date()
+            except ValueError:
+                pass
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value.strftime("%Y-%m") if value else None
+
+
+class CatalogIdentityField(serializers.HyperlinkedIdentityField):
+    """The resource's own API URL, without the ?format= of the request that rendered it."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("lookup_field", "slug")
+        super().__init__(**kwargs)
+
+    def get_url(self, obj, view_name, request, format):
+        return detail_url(obj, request)
+
+
+class CatalogSerializer(serializers.ModelSerializer):
+    """Base for every resource: url and slug, summaries for relations, cited sources.
+
+    `slug` may be left out on create; it is then derived by `default_slug()`.
+    """
+
+    serializer_related_field = SummaryField
+    serializer_url_field = CatalogIdentityField
+    sources = SourceSummaryField(
+        many=True,
+        required=False,
+        queryset=Source.objects.all(),
+        help_text="The sources backing this fact (slugs when writing).",
+    )
+
+    # Fields written through a service after the row is saved, not model attributes:
+    # save_extra() receives those the request gave.
+    extra_write_fields = ()
+
+    def save_extra(self, instance, values):
+        """Write `extra_write_fields` after the row itself (subclasses call services)."""
+
+    def pop_extra(self, validated_data):
+        return {
+            name: validated_data.pop(name)
+            for name in self.extra_write_fields
+            if name in validated_data
+        }
+
+    def create(self, validated_data):
+        extra = self.pop_extra(validated_data)
+        instance = super().create(validated_data)
+        self.save_extra(instance, extra)
+        return instance
+
+    def update(self, instance, validated_data):
+        extra = self.pop_extra(validated_data)
+        instance = super().update(instance, validated_data)
+        self.save_extra(instance, extra)
+        return instance
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        return strict(field_class), kwargs
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            # Uniqueness is checked by the model's full_clean, with the admin's wording.
+            field.validators = [v for v in field.validators if not isinstance(v, UniqueValidator)]
+        if "slug" in fields and not fields["slug"].read_only:
+            fields["slug"].required = False
+        return fields
+
+    def get_validators(self):
+        return []
+
+    def default_slug(self, attrs):
+        name = attrs.get("name")
+        return slugify(name)[:100] if name else None
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance is None and not attrs.get("slug"):
+            slug = self.default_slug(attrs)
+            if not slug:
+                raise serializers.ValidationError({"slug": ["This field is required."]})
+            attrs["slug"] = slug
+        self.run_model_validation(attrs)
+        return attrs
+
+    def run_model_validation(self, attrs):
+        """Apply the attributes to the object as it would be saved, and full_clean() it."""
+        model = self.Meta.model
+        instance = model() if self.instance is None else model.objects.get(pk=self.instance.pk)
+        many = {field.name for field in model._meta.many_to_many}
+        for name, value in attrs.items():
+            if name not in many and name not in self.extra_write_fields:
+                setattr(instance, name, value)
+        try:
+            instance.full_clean()
+        except DjangoValidationError as error:
+            raise django_validation_error(error) from None
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error response."""
+
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    code = serializers.CharField(help_text="A machine-readable code, e.g. invalid, not_found.")
+    detail = serializers.CharField(help_text="What went wrong, for a person.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per field or query parameter ('non_field_errors' for the whole object).",
+    )
+
+
+class SummarySerializer(serializers.Serializer):
+    """How a related object is shown inside another (schema component only)."""
+
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    url = serializers.URLField(allow_null=True)
+
+
+class SourceSummarySerializer(serializers.Serializer):
+    """How a cited source is shown inside a fact (schema component only)."""
+
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    publisher = serializers.CharField()
+    published_on = serializers.DateField(allow_null=True)
+    link = serializers.URLField(help_text="The source document.")
+    url = serializers.URLField(allow_null=True, help_text="This source in the API.")
+
+
+class SourceSerializer(CatalogSerializer):
+    """A published document; `link` is the document, `url` its place in the API."""
+
+    # The model's own `url` is the document; in the API `url` is the resource, as everywhere.
+    url = CatalogIdentityField(view_name="source-detail")
+    link = strict(serializers.URLField)(
+        source="url", max_length=500, help_text="The source document."
+    )
+    sources = None
+
+    class Meta:
+        model = Source
+        fields = [
+            "url",
+            "slug",
+            "title",
+            "publisher",
+            "link",
+            "published_on",
+            "accessed_on",
+            "reliability",
+            "note",
+            "created",
+            "updated",
+        ]
+
+    def default_slug(self, attrs):
+        return slugify(attrs.get("title", ""))[:100] or None
+
+
+class ChangedObjectSerializer(serializers.Serializer):
+    """The object a change concerns; rows without a slug (chip fittings) have an empty one,
+    and a deleted object has no URL."""
+
+    slug = serializers.CharField(allow_blank=True)
+    name = serializers.CharField()
+    url = serializers.URLField(allow_null=True)
+
+
+class ChangeRecordSerializer(serializers.ModelSerializer):
+    """One change: what (type and object), how (action, changed fields), who, when, through what."""
+
+    object_type = serializers.SerializerMethodField(
+        help_text="app_label.model, e.g. vehicles.brand."
+    )
+    object = serializers.SerializerMethodField()
+    actor = serializers.CharField(source="actor_name", help_text="Username, 'loader', or empty.")
+
+    class Meta:
+        model = ChangeRecord
+        fields = [
+            "id",
+            "at",
+            "action",
+            "channel",
+            "object_type",
+            "object",
+            "actor",
+            "changed_fields",
+        ]
+
+    def get_object_type(self, record) -> str:
+        return f"{record.content_type.app_label}.{record.content_type.model}"
+
+    @extend_schema_field(ChangedObjectSerializer)
+    def get_object(self, record):
+        url = None
+        if record.action != "deleted" and record.object_slug:
+            url = url_for(
+                record.content_type.model, record.object_slug, self.context.get("request")
+            )
+        return {"slug": record.object_slug, "name": record.object_repr, "url": url}

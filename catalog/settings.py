@@ -1,0 +1,258 @@
+"""Settings for the smart-vehicle ecosystem catalog.
+
+Every setting that differs between machines comes from an environment variable; the
+README lists them. Nothing secret is committed: outside DEBUG the service refuses to
+start without DJANGO_SECRET_KEY.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name, default=False):
+    """Read a yes/no environment variable (1/true/yes/on, case-insensitive)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name, default=""):
+    """Read a comma-separated environment variable into a list of non-empty items."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DJANGO_DEBUG")
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Set it to a long random string "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or set DJANGO_DEBUG=1 for local development."
+        )
+    SECRET_KEY = "insecure-development-key-never-used-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_countries",
+    "simple_history",
+    "catalog",
+    "partners",
+    "vehicles",
+    "insights",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    # ETags for every GET and 304 answers to If-None-Match.
+    "django.middleware.http.ConditionalGetMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "catalog.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "catalog.wsgi.application"
+
+# The embedded default is an SQLite file in the working directory; production points
+# DATABASE_URL at PostgreSQL (postgres://user:password@host:5432/name).
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Redis, when configured, is shared by every worker for the cache and the throttle
+# counters; without it each process keeps its own in memory. The throttle counters have
+# their own alias (catalog.throttling) so they can live on another Redis database
+# (THROTTLE_REDIS_URL) and are not reset by clearing the cache.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+THROTTLE_REDIS_URL = os.environ.get("THROTTLE_REDIS_URL", REDIS_URL)
+
+
+def cache_config(redis_url, key_prefix):
+    """Redis at redis_url when given, else this process's memory."""
+    if not redis_url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": key_prefix}
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": redis_url,
+        "KEY_PREFIX": key_prefix,
+        # A Redis that stops answering costs a request at most this long.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+
+
+CACHES = {
+    "default": cache_config(REDIS_URL, "catalog"),
+    "throttle": cache_config(THROTTLE_REDIS_URL, "catalog-throttle"),
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# Caps on what one request may send: a hostile body is refused before it is parsed.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DJANGO_MAX_BODY_BYTES", 1_048_576))
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "catalog.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["catalog.permissions.ReadOnlyOrModelPermissions"],
+    "DEFAULT_PAGINATION_CLASS": "catalog.pagination.CatalogPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "catalog.filters.StrictFilterBackend",
+        "catalog.filters.StrictOrderingFilter",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        "catalog.renderers.CatalogCSVRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["catalog.parsers.LimitedJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "catalog.openapi.CatalogAutoSchema",
+    # Over the rate: 429 with Retry-After. Counters live in the shared "throttle" cache.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "catalog.throttling.AnonRateThrottle",
+        "catalog.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("THROTTLE_ANON_RATE", "600/minute"),
+        "user": os.environ.get("THROTTLE_USER_RATE", "3000/minute"),
+    },
+    # Anonymous clients are told apart by address. With 0 that is REMOTE_ADDR and a
+    # client's own X-Forwarded-For is ignored (DRF's default, None, trusts it, so anyone
+    # could dodge the limit). Behind N trusted proxies set THROTTLE_NUM_PROXIES=N.
+    "NUM_PROXIES": int(os.environ.get("THROTTLE_NUM_PROXIES", "0")),
+    "EXCEPTION_HANDLER": "catalog.exceptions.exception_handler",
+    "ORDERING_PARAM": "ordering",
+    "SEARCH_PARAM": "q",
+    "URL_FIELD_NAME": "url",
+    "COERCE_DECIMAL_TO_STRING": False,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "China smart-vehicle ecosystem catalog",
+    "DESCRIPTION": (
+        "Chinese car brands and their groups, the cockpit operating systems and "
+        "driver-assist stacks they run, their chip and telecom partners, the alliances "
+        "they belong to and the monthly deliveries they report. Every fact cites its "
+        "sources. Reading is open; writing needs a token (`Authorization: Bearer <token>`) "
+        "and the matching model permission."
+    ),
+    "VERSION": "1.0.0",
+    # 3.1 states nullability exactly (oneOf [$ref, null]); 3.0's allOf+nullable is ambiguous.
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SORT_OPERATION_PARAMETERS": False,
+    # Stable names for enums that share a field name across resources.
+    "ENUM_NAME_OVERRIDES": {
+        "AllianceKindEnum": "partners.models.AllianceKind",
+        "PartnershipKindEnum": "vehicles.models.PartnershipKind",
+        "CompanyRoleEnum": "partners.models.Role",
+        "ChipRoleEnum": "vehicles.models.ChipRole",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "catalog.openapi.csv_is_text",
+        "catalog.openapi.trim_country_lists",
+        "catalog.openapi.dates_have_patterns",
+        "catalog.openapi.link_created_resources",
+    ],
+}
+
+# Production hardening: on whenever DEBUG is off. Behind a TLS-terminating proxy set
+# DJANGO_SECURE_PROXY_SSL_HEADER=1 so Django trusts X-Forwarded-Proto.
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", 31_536_000))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_REFERRER_POLICY = "same-origin"
+    SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+    X_FRAME_OPTIONS = "DENY"
+    if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+}

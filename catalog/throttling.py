@@ -1,0 +1,85 @@
+"""Request rate limits whose counters every worker shares through the "throttle" cache.
+
+DRF's SimpleRateThrottle keeps a list of timestamps per client and writes it back
+whole: two workers that read the list at the same moment each add their request and
+the last write wins, so bursts spread over several workers are under-counted, and at
+3000/minute every request moves a 3000-entry list to and from Redis. Here each client
+has one integer per time window, raised with the cache's atomic add()/incr(), so every
+request is counted whichever worker serves it. The window is fixed (a client may send
+up to twice its rate across a window boundary), which is the usual trade for an
+atomic, constant-size counter.
+
+Rates are read from settings on every request rather than once at import, so
+`override_settings(REST_FRAMEWORK=...)` changes them in tests.
+"""
+
+import logging
+import time
+
+from django.core.cache import caches
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.connection import ConnectionProxy
+from rest_framework import throttling
+from rest_framework.settings import api_settings
+
+logger = logging.getLogger(__name__)
+
+THROTTLE_CACHE_ALIAS = "throttle"
+
+
+class SharedCounterMixin:
+    """Fixed-window request counting in the shared throttle cache."""
+
+    # Resolved on every use, so a worker (or a test) that swaps CACHES gets the new one.
+    cache = ConnectionProxy(caches, THROTTLE_CACHE_ALIAS)
+    timer = time.time
+
+    def get_rate(self):
+        try:
+            return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+        except KeyError:
+            raise ImproperlyConfigured(
+                f"REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'] has no rate for scope {self.scope!r}."
+            ) from None
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        ident_key = self.get_cache_key(request, view)
+        if ident_key is None:
+            return True
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        self.window_ends_at = (window + 1) * self.duration
+        try:
+            count = self.count_request(f"{ident_key}_{window}")
+        except Exception:
+            # An unreachable cache must not take the whole API down with it.
+            logger.warning("Throttle cache unavailable; request let through.", exc_info=True)
+            return True
+        return count <= self.num_requests
+
+    def count_request(self, key):
+        """Add one to the window's counter and return the new count."""
+        # The key outlives its window (twice the duration), so incr() cannot meet an
+        # expired key even when workers' clocks differ by a little.
+        timeout = 2 * self.duration
+        if self.cache.add(key, 1, timeout):
+            return 1
+        try:
+            return self.cache.incr(key)
+        except ValueError:  # evicted between add() and incr()
+            self.cache.add(key, 1, timeout)
+            return 1
+
+    def wait(self):
+        """Seconds until the current window ends: the Retry-After header."""
+        return max(1.0, self.window_ends_at - self.now)
+
+
+class AnonRateThrottle(SharedCounterMixin, throttling.AnonRateThrottle):
+    """Anonymous clients, by IP address (see NUM_PROXIES): THROTTLE_ANON_RATE."""
+
+
+class UserRateThrottle(SharedCounterMixin, throttling.UserRateThrottle):
+    """Authenticated users (session or token), by user: THROTTLE_USER_RATE."""

@@ -1,0 +1,43 @@
+"""The one place that knows every app: the API router, schema, docs and admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from catalog.views import ChangeRecordViewSet, SourceViewSet
+from partners.urls import router as partners_router
+from vehicles.urls import router as vehicles_router
+
+
+class CatalogRouter(DefaultRouter):
+    """/api/v1/ lists every resource, and the insight endpoints."""
+
+    insights = ["deliveries", "dependencies", "exposure", "graph"]
+
+    def get_api_root_view(self, api_urls=None):
+        root = {
+            prefix: self.routes[0].name.format(basename=basename)
+            for prefix, _, basename in self.registry
+        }
+        root.update({f"insights/{name}": f"insights-{name}" for name in self.insights})
+        return self.APIRootView.as_view(api_root_dict=root)
+
+
+router = CatalogRouter(trailing_slash="/?")
+router.register("sources", SourceViewSet, basename="source")
+router.register("changes", ChangeRecordViewSet, basename="changerecord")
+for app_router in (partners_router, vehicles_router):
+    router.registry.extend(app_router.registry)
+
+urlpatterns = [
+    path("api/v1/insights/", include("insights.urls")),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "catalog.exceptions.json_not_found"
+handler500 = "catalog.exceptions.json_server_error"

@@ -1,0 +1,179 @@
+"""The base viewset every resource uses, and the Source resource."""
+
+import hashlib
+import json
+
+import django_filters
+from django.apps import apps
+from django.db import transaction
+from django.db.models import Q
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import JSONRenderer
+
+from catalog.exceptions import PreconditionFailed
+from catalog.filters import CatalogFilterSet
+from catalog.models import ChangeRecord, Source
+from catalog.serializers import ChangeRecordSerializer, SourceSerializer
+
+
+class CatalogContentNegotiation(DefaultContentNegotiation):
+    """An unknown `?format=` is a 400 that lists the formats, not DRF's bare 404."""
+
+    def filter_renderers(self, renderers, format):
+        matching = [renderer for renderer in renderers if renderer.format == format]
+        if not matching:
+            accepted = ", ".join(renderer.format for renderer in renderers)
+            raise ValidationError(
+                {"format": [f"Unknown format '{format[:20]}'. Accepted: {accepted}."]}
+            )
+        return matching
+
+
+class ErrorsAsJSONMixin:
+    """Errors are always JSON, even when CSV (or another format) was asked for.
+
+    OPTIONS is not part of the contract (the OpenAPI document describes every
+    operation), so it is answered 405 like any other undeclared method.
+    """
+
+    http_method_names = ["get", "post", "put", "patch", "delete", "head"]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        renderer = getattr(response, "accepted_renderer", None)
+        if response.status_code >= 400 and renderer and renderer.format != "json":
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+def etag_of(data):
+    """A strong validator for a representation: the hash of its canonical JSON."""
+    canonical = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    return f'"{hashlib.sha256(canonical.encode()).hexdigest()[:40]}"'
+
+
+class CatalogViewSet(ErrorsAsJSONMixin, viewsets.ModelViewSet):
+    """List, retrieve, create, update, partially update and delete, by slug.
+
+    Every write runs in one transaction: the row, its links and its sources are saved
+    together or not at all. A detail carries an ETag; a write that sends `If-Match`
+    with a stale ETag is refused with 412, so two editors never silently overwrite
+    each other. The row is locked from the check to the save.
+    """
+
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    content_negotiation_class = CatalogContentNegotiation
+    unsafe_methods = ("PUT", "PATCH", "DELETE")
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.method in self.unsafe_methods:
+            # Within the write's transaction (see update/destroy): no one else can
+            # change the row between the If-Match check and the save.
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset
+
+    def get_object(self):
+        obj = super().get_object()
+        if self.request.method in self.unsafe_methods:
+            self.check_if_match(obj)
+        return obj
+
+    def check_if_match(self, obj):
+        header = self.request.headers.get("If-Match")
+        if header is None:
+            return
+        tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+        if "*" not in tags and etag_of(self.get_serializer(obj).data) not in tags:
+            raise PreconditionFailed()
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = etag_of(response.data)
+        return response
+
+    def update(self, request, *args, **kwargs):
+        with transaction.atomic():
+            response = super().update(request, *args, **kwargs)
+        response["ETag"] = etag_of(response.data)
+        return response
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            return super().destroy(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            serializer.save()
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            serializer.save()
+
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            instance.delete()
+
+
+class SourceFilterSet(CatalogFilterSet):
+    search_fields = ("slug", "title", "publisher", "url")
+
+    class Meta:
+        model = Source
+        fields = ["slug", "title", "publisher", "url", "published_on", "accessed_on", "reliability"]
+
+
+class SourceViewSet(CatalogViewSet):
+    """Published documents backing the catalog's facts."""
+
+    queryset = Source.objects.all()
+    serializer_class = SourceSerializer
+    filterset_class = SourceFilterSet
+    ordering_fields = ["slug", "title", "publisher", "published_on", "accessed_on"]
+    ordering = ["slug"]
+
+
+CHANGE_OBJECT_TYPES = sorted(
+    f"{model._meta.app_label}.{model._meta.model_name}"
+    for model in apps.get_models()
+    if model._meta.app_label in {"catalog", "partners", "vehicles"} and hasattr(model, "history")
+)
+
+
+class ChangeRecordFilterSet(CatalogFilterSet):
+    """Changes by object type, object (slug), actor, channel, action and time."""
+
+    object_type = django_filters.MultipleChoiceFilter(
+        choices=[(name, name) for name in CHANGE_OBJECT_TYPES],
+        method="filter_object_type",
+        label="app_label.model of the object changed; repeat for OR.",
+    )
+    aliases = {"object": "object_slug", "actor": "actor_name"}
+    search_fields = ("object_slug", "object_repr", "actor_name")
+
+    class Meta:
+        model = ChangeRecord
+        fields = ["action", "channel", "at"]
+
+    def filter_object_type(self, queryset, name, value):
+        condition = Q()
+        for item in value:
+            app_label, model = item.split(".")
+            condition |= Q(content_type__app_label=app_label, content_type__model=model)
+        return queryset.filter(condition)
+
+
+class ChangeRecordViewSet(ErrorsAsJSONMixin, viewsets.ReadOnlyModelViewSet):
+    """Every create, change and delete, through the API, the admin or the seed loader."""
+
+    queryset = ChangeRecord.objects.select_related("content_type")
+    serializer_class = ChangeRecordSerializer
+    filterset_class = ChangeRecordFilterSet
+    content_negotiation_class = CatalogContentNegotiation
+    ordering_fields = ["at", "id"]
+    ordering = ["-at", "-id"]
+    ordering_tie_breaker = "id"

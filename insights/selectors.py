@@ -1,0 +1,365 @@
+"""The analyses behind /api/v1/insights/: each a fixed number of grouped queries.
+
+The database does the counting and summing (annotate/aggregate, DISTINCT); Python only
+lays the grouped rows out as periods, layers and brands.
+"""
+
+import datetime
+from collections import defaultdict
+
+from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
+
+from partners.models import Company
+from vehicles.models import Brand, Precision, VehicleModel, VehicleModelChip
+from vehicles.selectors import (
+    HOME_COUNTRY,
+    MODEL_LAYERS,
+    Layer,
+    brand_partnerships,
+    brand_units,
+    in_service,
+    months_before,
+    preferred_brand_figures,
+)
+
+# --- deliveries over time -------------------------------------------------------------
+
+TRUNCATE = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+SERIES_KEY = {"alliance": "alliance", "brand": "brand", "group": "brand__group"}
+SERIES_MODEL = {"alliance": "alliance", "brand": "brand", "group": "company"}
+FIGURES_USED = {
+    "alliance": "Alliance totals (figures with no brand). Brand figures are not added to them.",
+    "brand": "Brand figures, one per brand and month: a stand-alone figure is preferred to one "
+    "reported within an alliance; alliance totals are not used.",
+    "group": "Brand figures (one per brand and month) summed by the brand's carmaker group; "
+    "brands_reported says how many brands reported. Alliance totals are not used.",
+}
+
+
+def period_start(month, period):
+    size = PERIOD_MONTHS[period]
+    return datetime.date(month.year, (month.month - 1) // size * size + 1, 1)
+
+
+def add_months(month, count):
+    return months_before(month, -count)
+
+
+def period_label(start, period):
+    if period == "month":
+        return f"{start:%Y-%m}"
+    if period == "quarter":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    return str(start.year)
+
+
+def month_range(first, last):
+    months = []
+    while first <= last:
+        months.append(first)
+        first = add_months(first, 1)
+    return months
+
+
+def delivery_series(deliveries, *, group_by, period, first_month, last_month, current_month):
+    """Units per series key and period, with which months are missing from each period.
+
+    `deliveries` is already filtered (by alliance, brand, month range...). A period whose
+    months are not all reported is marked incomplete and its missing months listed, so
+    a partial sum is never passed off as complete.
+    """
+    key = SERIES_KEY[group_by]
+    rows = (
+        deliveries.filter(brand__isnull=True, alliance__isnull=False)
+        if group_by == "alliance"
+        else preferred_brand_figures(deliveries)
+    )
+    bounds = rows.aggregate(low=Min("month"), high=Max("month"))
+    first_month = first_month or bounds["low"]
+    last_month = min(filter(None, [last_month or bounds["high"], current_month]), default=None)
+    if first_month is None or last_month is None or first_month > last_month:
+        return first_month, last_month, []
+    rows = rows.filter(month__gte=first_month, month__lte=last_month)
+    grouped = (
+        rows.annotate(period_start=TRUNCATE[period]("month"))
+        .values("period_start", key_slug=F(f"{key}__slug"), key_name=F(f"{key}__name"))
+        .annotate(
+            units=Sum("units"),
+            months_reported=Count("month", distinct=True),
+            brands_reported=Count("brand", distinct=True),
+            lower_bounds=Count("id", filter=Q(precision=Precision.LOWER_BOUND)),
+            approximations=Count("id", filter=Q(precision=Precision.APPROXIMATE)),
+            computed=Count("id", filter=Q(computed=True)),
+        )
+        .order_by("key_slug", "period_start")
+    )
+    reported = set(rows.values_list(f"{key}__slug", "month").distinct())
+    points = {(row["key_slug"], _as_date(row["period_start"])): row for row in grouped}
+    names = {row["key_slug"]: row["key_name"] for row in grouped}
+    starts = []
+    start = period_start(first_month, period)
+    while start <= last_month:
+        starts.append(start)
+        start = add_months(start, PERIOD_MONTHS[period])
+    results = []
+    for slug in sorted(names):
+        for start in starts:
+            end = add_months(start, PERIOD_MONTHS[period] - 1)
+            expected = month_range(max(start, first_month), min(end, last_month))
+            missing = [month for month in expected if (slug, month) not in reported]
+            row = points.get((slug, start))
+            results.append(
+                {
+                    "key": (SERIES_MODEL[group_by], slug, names[slug]),
+                    "period": period_label(start, period),
+                    "first_month": start,
+                    "last_month": end,
+                    "units": row["units"] if row else None,
+                    "months_expected": len(expected),
+                    "months_reported": row["months_reported"] if row else 0,
+                    "missing_months": missing,
+                    "complete": not missing,
+                    "whole_period": len(expected) == PERIOD_MONTHS[period],
+                    "precision": _precision(row),
+                    "computed_figures": row["computed"] if row else 0,
+                    "brands_reported": None
+                    if group_by == "alliance"
+                    else (row["brands_reported"] if row else 0),
+                }
+            )
+    return first_month, last_month, results
+
+
+def _precision(row):
+    if row is None:
+        return None
+    if row["lower_bounds"]:
+        return Precision.LOWER_BOUND
+    if row["approximations"]:
+        return Precision.APPROXIMATE
+    return Precision.EXACT
+
+
+def _as_date(value):
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+# --- dependencies across brands ------------------------------------------------------
+
+
+def share(part, whole):
+    return round(part / whole, 4) if whole else None
+
+
+def weighted(pairs, weights):
+    """{country: units}: each brand's weight counted once per supplier country it relies on."""
+    units = defaultdict(int)
+    for brand_id, country in set(pairs):
+        units[country] += weights.get(brand_id, (0, 0))[0]
+    return units
+
+
+def split(counts, total, model_counts, model_total, units, unit_total):
+    """The figures of one side (domestic, foreign or a country) of a layer."""
+    return {
+        "brands": counts,
+        "brand_share": share(counts, total),
+        "vehicle_models": model_counts,
+        "model_share": share(model_counts, model_total) if model_counts is not None else None,
+        "units": units,
+        "weighted_share": share(units, unit_total),
+    }
+
+
+def layer_dependency(name, description, pairs, weights, *, totals=None, by_country=None):
+    """One layer's answer from its (brand, supplier country) pairs and optional model counts.
+
+    `totals` and `by_country` carry vehicle-model counts computed in the database; a
+    brand-level layer (telecom) has none.
+    """
+    brands_known = {brand for brand, _ in pairs}
+    weighted_brands = {brand for brand in brands_known if brand in weights}
+    unit_total = sum(weights[brand][0] for brand in weighted_brands)
+    units = weighted(pairs, weights)
+    brands_by_country = defaultdict(set)
+    for brand, country in pairs:
+        brands_by_country[country].add(brand)
+    domestic_brands = brands_by_country.get(HOME_COUNTRY, set())
+    foreign_brands = set().union(*(b for c, b in brands_by_country.items() if c != HOME_COUNTRY))
+    foreign_units = sum(weights.get(brand, (0, 0))[0] for brand in foreign_brands)
+    models = totals or {}
+    model_total = models.get("models")
+    model_rows = {row["country"]: row["models"] for row in (by_country or [])}
+    return {
+        "layer": name,
+        "description": description,
+        "brands": len(brands_known),
+        "vehicle_models": model_total,
+        "domestic": split(
+            len(domestic_brands),
+            len(brands_known),
+            models.get("domestic_models"),
+            model_total,
+            units.get(HOME_COUNTRY, 0),
+            unit_total,
+        ),
+        "foreign": split(
+            len(foreign_brands),
+            len(brands_known),
+            models.get("foreign_models"),
+            model_total,
+            foreign_units,
+            unit_total,
+        ),
+        "by_country": [
+            {
+                "country": country,
+                **split(
+                    len(brands_by_country[country]),
+                    len(brands_known),
+                    model_rows.get(country) if by_country is not None else None,
+                    model_total,
+                    units.get(country, 0),
+                    unit_total,
+                ),
+            }
+            for country in sorted(brands_by_country, key=lambda c: (-len(brands_by_country[c]), c))
+        ],
+        "weight_coverage": {
+            "brands_with_figures": len(weighted_brands),
+            "brands": len(brands_known),
+            "units": unit_total,
+        },
+    }
+
+
+def model_layer_dependency(layer: Layer, brands, weights):
+    rows = layer.rows(VehicleModel.objects.filter(brand__in=brands))
+    country = f"{layer.supplier}__country"
+    home = Q(**{country: HOME_COUNTRY})
+    model = layer.path("id")
+    totals = rows.aggregate(
+        models=Count(model, distinct=True),
+        domestic_models=Count(model, distinct=True, filter=home),
+        foreign_models=Count(model, distinct=True, filter=~home),
+    )
+    by_country = rows.values(country=F(country)).annotate(models=Count(model, distinct=True))
+    pairs = list(rows.values_list(layer.path("brand"), country).distinct())
+    return layer_dependency(
+        layer.name, layer.description, pairs, weights, totals=totals, by_country=list(by_country)
+    )
+
+
+def telecom_dependency(brands, weights, as_of):
+    """Telecom partners of the brands: their own deals and their groups' group-wide ones."""
+    deals = brand_partnerships(brands, as_of).filter(kind="telecom")
+    pairs = list(
+        deals.filter(brand__isnull=False).values_list("brand", "partner__country").distinct()
+    )
+    group_deals = (
+        deals.filter(carmaker__isnull=False).values_list("carmaker", "partner__country").distinct()
+    )
+    countries_by_group = defaultdict(set)
+    for group, country in group_deals:
+        countries_by_group[group].add(country)
+    for brand, group in brands.values_list("id", "group"):
+        pairs += [(brand, country) for country in countries_by_group.get(group, ())]
+    return layer_dependency("telecom", "Telecom partners, by operator", pairs, weights)
+
+
+def dependencies(brands, *, layers, weight_from, weight_to, as_of):
+    """Per layer, how many of the brands (and their models) rely on domestic and foreign
+    suppliers, by supplier country, weighted by the brands' deliveries in a period."""
+    weights = brand_units(brands, weight_from, weight_to) if weight_from and weight_to else {}
+    results = [
+        model_layer_dependency(layer, brands, weights)
+        for layer in MODEL_LAYERS
+        if not layers or layer.name in layers
+    ]
+    if not layers or "telecom" in layers:
+        results.append(telecom_dependency(brands, weights, as_of))
+    return results
+
+
+# --- exposure to a supplier or a country -----------------------------------------------
+
+EXTRA_LAYERS = [
+    Layer(
+        "adas_compute",
+        "Chips the driver-assist stack computes on, by designer",
+        "adas_stack__compute_chips",
+        "adas_stack__compute_chips__designer",
+        "",
+        "chip",
+    ),
+    Layer(
+        "chip_foundry",
+        "Chips fitted, by the foundry that makes them",
+        "chip",
+        "chip__foundry",
+        "vehicle_model",
+        "chip",
+        "any",
+    ),
+]
+
+
+def with_subsidiaries(company_ids):
+    """The companies and everything they control, directly or not (one query)."""
+    children = defaultdict(list)
+    for company, parent in Company.objects.filter(parent__isnull=False).values_list("id", "parent"):
+        children[parent].append(company)
+    found, todo = set(company_ids), list(company_ids)
+    while todo:
+        for child in children[todo.pop()]:
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def exposure(brands, *, supplier, as_of):
+    """Brands, vehicle models on sale and partnerships that depend on the suppliers.
+
+    `supplier(path)` is the Q object selecting supplier companies at a path. Returns
+    ({brand id: {"layers", "models": {id: {...}}, "partnerships": [...]}}, brands by id).
+    """
+    models = VehicleModel.objects.filter(in_service(as_of), brand__in=brands)
+    hits = defaultdict(lambda: {"layers": set(), "models": {}, "partnerships": []})
+    for layer in [*MODEL_LAYERS, *EXTRA_LAYERS]:
+        rows = (
+            VehicleModelChip.objects.filter(vehicle_model__in=models)
+            if layer.chip_role == "any"
+            else layer.rows(models)
+        )
+        found = (
+            rows.filter(supplier(layer.supplier))
+            .values_list(
+                layer.path("brand"), layer.path("id"), layer.path("slug"), layer.path("name")
+            )
+            .distinct()
+        )
+        for brand, model_id, slug, name in found:
+            entry = hits[brand]
+            entry["layers"].add(layer.name)
+            model = entry["models"].setdefault(
+                model_id, {"slug": slug, "name": name, "layers": set()}
+            )
+            model["layers"].add(layer.name)
+    deals = (
+        brand_partnerships(brands, as_of)
+        .filter(supplier("partner"))
+        .select_related("partner", "brand", "carmaker")
+        .order_by("slug")
+    )
+    group_brands = defaultdict(list)
+    for brand, group in brands.values_list("id", "group"):
+        group_brands[group].append(brand)
+    for deal in deals:
+        for brand in [deal.brand_id] if deal.brand_id else group_brands[deal.carmaker_id]:
+            hits[brand]["layers"].add(f"partnership:{deal.kind}")
+            hits[brand]["partnerships"].append(deal)
+    by_id = Brand.objects.select_related("group").in_bulk(list(hits))
+    return hits, by_id

@@ -1,0 +1,138 @@
+"""Response components of the insight endpoints (documented in the OpenAPI schema)."""
+
+from rest_framework import serializers
+
+from catalog.serializers import MonthField, SummarySerializer
+from insights.filters import GROUP_BY, LAYERS, PERIODS
+from vehicles.models import Precision
+from vehicles.serializers import SupplierSerializer
+
+
+class SeriesPointSerializer(serializers.Serializer):
+    key = SummarySerializer(help_text="The alliance, brand or carmaker group of this series.")
+    period = serializers.CharField(help_text="2025-11, 2025-Q4 or 2025.")
+    first_month = MonthField()
+    last_month = MonthField()
+    units = serializers.IntegerField(
+        allow_null=True, help_text="Sum of the months reported; null if none."
+    )
+    months_expected = serializers.IntegerField(
+        help_text="Months of the period inside the requested range."
+    )
+    months_reported = serializers.IntegerField()
+    missing_months = serializers.ListField(child=MonthField())
+    complete = serializers.BooleanField(help_text="Every expected month is reported.")
+    whole_period = serializers.BooleanField(help_text="The range covers the whole period.")
+    precision = serializers.ChoiceField(
+        choices=Precision.choices,
+        allow_null=True,
+        help_text="lower_bound if any month is only a lower bound, approximate if any is approximate.",
+    )
+    computed_figures = serializers.IntegerField(
+        help_text="Figures derived by the catalog, not reported."
+    )
+    brands_reported = serializers.IntegerField(allow_null=True)
+
+
+class DeliverySeriesSerializer(serializers.Serializer):
+    """Delivered units as a time series, saying which figures were used and what is missing."""
+
+    group_by = serializers.ChoiceField(choices=GROUP_BY)
+    period = serializers.ChoiceField(choices=PERIODS)
+    figures = serializers.CharField(help_text="Which figures were summed, and which were not.")
+    first_month = MonthField(allow_null=True)
+    last_month = MonthField(allow_null=True)
+    results = SeriesPointSerializer(many=True)
+
+
+class ShareSerializer(serializers.Serializer):
+    brands = serializers.IntegerField()
+    brand_share = serializers.FloatField(allow_null=True)
+    vehicle_models = serializers.IntegerField(
+        allow_null=True, help_text="Null for brand-level layers."
+    )
+    model_share = serializers.FloatField(allow_null=True)
+    units = serializers.IntegerField(
+        help_text="Deliveries of these brands in the weighting period."
+    )
+    weighted_share = serializers.FloatField(
+        allow_null=True, help_text="units / units of all weighted brands."
+    )
+
+
+class CountryShareSerializer(ShareSerializer):
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2 code of the suppliers.")
+
+
+class WeightCoverageSerializer(serializers.Serializer):
+    brands_with_figures = serializers.IntegerField()
+    brands = serializers.IntegerField()
+    units = serializers.IntegerField()
+
+
+class LayerDependencySerializer(serializers.Serializer):
+    layer = serializers.ChoiceField(choices=LAYERS)
+    description = serializers.CharField()
+    brands = serializers.IntegerField(help_text="Brands with a known supplier in this layer.")
+    vehicle_models = serializers.IntegerField(allow_null=True)
+    domestic = ShareSerializer(help_text="Suppliers from China (CN).")
+    foreign = ShareSerializer(help_text="Suppliers from elsewhere.")
+    by_country = CountryShareSerializer(many=True)
+    weight_coverage = WeightCoverageSerializer()
+
+
+class DependenciesSerializer(serializers.Serializer):
+    """For each layer, the share of brands and models relying on domestic and foreign suppliers.
+
+    A brand relying on suppliers from several countries counts under each, so shares
+    across countries may add up to more than 1.
+    """
+
+    brands = serializers.IntegerField(help_text="Brands selected by the filters.")
+    weight_from = MonthField(allow_null=True)
+    weight_to = MonthField(allow_null=True)
+    as_of = serializers.DateField()
+    results = LayerDependencySerializer(many=True)
+
+
+class ExposedModelSerializer(serializers.Serializer):
+    vehicle_model = SummarySerializer()
+    layers = serializers.ListField(child=serializers.CharField())
+
+
+class ExposedPartnershipSerializer(serializers.Serializer):
+    partnership = SummarySerializer()
+    partner = SupplierSerializer()
+    kind = serializers.CharField()
+
+
+class ExposedBrandSerializer(serializers.Serializer):
+    brand = SummarySerializer()
+    group = SupplierSerializer()
+    layers = serializers.ListField(child=serializers.CharField())
+    vehicle_models = ExposedModelSerializer(many=True)
+    partnerships = ExposedPartnershipSerializer(many=True)
+    units = serializers.IntegerField(
+        allow_null=True, help_text="The brand's deliveries in the period."
+    )
+    months_reported = serializers.IntegerField()
+
+
+class ExposureTotalsSerializer(serializers.Serializer):
+    brands = serializers.IntegerField()
+    vehicle_models = serializers.IntegerField()
+    brands_with_figures = serializers.IntegerField()
+    units = serializers.IntegerField()
+
+
+class ExposureSerializer(serializers.Serializer):
+    """What depends on a supplier (and its subsidiaries) or on a supplier country."""
+
+    companies = SupplierSerializer(many=True)
+    countries = serializers.ListField(child=serializers.CharField())
+    include_subsidiaries = serializers.BooleanField()
+    as_of = serializers.DateField()
+    month_from = MonthField(allow_null=True)
+    month_to = MonthField(allow_null=True)
+    totals = ExposureTotalsSerializer()
+    results = ExposedBrandSerializer(many=True)

@@ -1,0 +1,277 @@
+"""Researchers' questions answered from the catalog: growth, dependence, exposure."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.test_api_queries import grow, grow_from
+from vehicles.models import Delivery, VehicleModel
+
+D = datetime.date
+
+
+def get(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def points(body):
+    return [
+        (p["key"]["slug"], p["period"], p["units"], p["complete"], p["missing_months"])
+        for p in body["results"]
+    ]
+
+
+@pytest.fixture
+def gap(world):
+    """HIMA reported August and October 2025 but not September; AITO reported stand-alone too."""
+    hima = world.hima
+    for month, units in [(D(2025, 8, 1), 44579)]:
+        Delivery.objects.create(slug="hima-2025-08", alliance=hima, month=month, units=units)
+    Delivery.objects.create(
+        slug="aito-2025-11", brand=world.aito, month=D(2025, 11, 1), units=51677
+    )
+    Delivery.objects.create(
+        slug="lynk-co-2025-11", brand=world.lynk, month=D(2025, 11, 1), units=30000
+    )
+    Delivery.objects.create(
+        slug="hima-luxeed-2025-11",
+        alliance=hima,
+        brand=world.luxeed,
+        month=D(2025, 11, 1),
+        units=5000,
+        precision="lower_bound",
+    )
+    return world
+
+
+def test_alliance_growth_by_month_uses_alliance_totals_only(gap, client):
+    body = get(client, "/api/v1/insights/deliveries/?alliance=hima")
+    assert body["figures"].startswith("Alliance totals")
+    assert (body["first_month"], body["last_month"]) == ("2025-08", "2025-12")
+    assert points(body) == [
+        ("hima", "2025-08", 44579, True, []),
+        ("hima", "2025-09", None, False, ["2025-09"]),
+        ("hima", "2025-10", 68216, True, []),
+        ("hima", "2025-11", 81864, True, []),
+        ("hima", "2025-12", 89611, True, []),
+    ]
+
+
+def test_a_quarter_with_a_missing_month_says_so(gap, client):
+    body = get(client, "/api/v1/insights/deliveries/?alliance=hima&period=quarter")
+    q3, q4 = body["results"]
+    assert (q3["period"], q3["units"], q3["months_expected"], q3["months_reported"]) == (
+        "2025-Q3",
+        44579,
+        2,
+        1,
+    )
+    assert (q3["complete"], q3["missing_months"], q3["whole_period"]) == (False, ["2025-09"], False)
+    assert (q4["period"], q4["units"], q4["complete"], q4["whole_period"]) == (
+        "2025-Q4",
+        239691,
+        True,
+        True,
+    )
+
+
+def test_brand_figures_are_counted_once(gap, client):
+    """AITO is reported stand-alone and within HIMA for November: counted once."""
+    body = get(
+        client, "/api/v1/insights/deliveries/?group_by=brand&month__gte=2025-11&month__lte=2025-11"
+    )
+    assert [(p["key"]["slug"], p["units"], p["precision"]) for p in body["results"]] == [
+        ("aito", 51677, "exact"),
+        ("luxeed", 5000, "lower_bound"),
+        ("lynk-co", 30000, "exact"),
+    ]
+
+
+def test_deliveries_by_carmaker_group_and_year(gap, client):
+    body = get(client, "/api/v1/insights/deliveries/?group_by=group&period=year")
+    assert [
+        (p["key"]["slug"], p["period"], p["units"], p["brands_reported"], p["complete"])
+        for p in body["results"]
+    ] == [
+        ("chery", "2025", 5000, 1, True),
+        ("geely-holding", "2025", 30000, 1, True),
+        ("seres", "2025", 51677, 1, True),
+    ]
+    assert body["results"][0]["whole_period"] is False
+
+
+def test_series_download_as_csv(gap, client):
+    response = client.get("/api/v1/insights/deliveries/?alliance=hima&period=quarter&format=csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [
+        (r["key"], r["period"], r["units"], r["complete"], r["missing_months"]) for r in rows
+    ] == [
+        ("hima", "2025-Q3", "44579", "false", "2025-09"),
+        ("hima", "2025-Q4", "239691", "true", ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "param"),
+    [
+        ("period=decade", "period"),
+        ("group_by=planet", "group_by"),
+        ("month__gte=2025-13", "month__gte"),
+        ("colour=red", "colour"),
+    ],
+)
+def test_series_parameters_are_strict(world, client, query, param):
+    response = client.get(f"/api/v1/insights/deliveries/?{query}")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [param]
+
+
+def test_a_brands_stack_with_supplier_countries(world, client):
+    body = get(client, "/api/v1/brands/lynk-co/stack/?as_of=2024-06-30")
+    layers = {layer["layer"]: layer for layer in body["layers"]}
+    assert body["home_country"] == "CN"
+    assert body["vehicle_models"] == 1
+    assert [
+        (i["product"]["slug"], i["supplier"]["slug"], i["supplier"]["country"])
+        for i in layers["cockpit_os"]["items"]
+    ] == [("flyme-auto", "meizu", "CN")]
+    assert layers["cockpit_os"]["domestic"] == {"suppliers": 1, "vehicle_models": 1}
+    assert layers["adas_chip"]["foreign"] == {"suppliers": 1, "vehicle_models": 1}
+    assert layers["adas_chip"]["by_country"] == [
+        {"country": "US", "suppliers": 1, "vehicle_models": 1}
+    ]
+    partners = {p["kind"]: p for p in body["partners"]}
+    assert [(d["partner"]["slug"], d["level"]) for d in partners["telecom"]["partnerships"]] == [
+        ("china-mobile", "group")
+    ]
+    assert [d["partner"]["slug"] for d in partners["chip"]["partnerships"]] == ["nvidia"]
+    assert (partners["chip"]["domestic"], partners["chip"]["foreign"]) == (0, 1)
+
+
+def test_a_stack_answers_for_a_past_date(world, client):
+    """Before the 08 launched and before the Nvidia deal, Lynk & Co had neither."""
+    body = get(client, "/api/v1/brands/lynk-co/stack/?as_of=2020-12-31")
+    assert body["vehicle_models"] == 0
+    assert all(layer["items"] == [] for layer in body["layers"])
+    assert [p["kind"] for p in body["partners"]] == ["telecom"]
+    after = get(client, "/api/v1/brands/lynk-co/stack/?as_of=2025-06-01")
+    assert "chip" not in [p["kind"] for p in after["partners"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "param"), [("as_of=2025-02-30", "as_of"), ("asof=2025-01-01", "asof")]
+)
+def test_stack_parameters_are_strict(world, client, query, param):
+    response = client.get(f"/api/v1/brands/aito/stack/?{query}")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [param]
+
+
+def test_dependencies_share_of_brands_and_models_by_country(gap, client):
+    body = get(client, "/api/v1/insights/dependencies/?weight_from=2025-11&weight_to=2025-11")
+    layers = {layer["layer"]: layer for layer in body["results"]}
+    assert body["brands"] == 3
+    adas = layers["adas_stack"]
+    assert (adas["brands"], adas["vehicle_models"]) == (3, 3)
+    assert adas["domestic"] == {
+        "brands": 2,
+        "brand_share": 0.6667,
+        "vehicle_models": 2,
+        "model_share": 0.6667,
+        "units": 51677 + 5000,
+        "weighted_share": round(56677 / 86677, 4),
+    }
+    assert adas["foreign"]["brands"] == 1
+    assert adas["foreign"]["units"] == 30000
+    assert adas["weight_coverage"] == {"brands_with_figures": 3, "brands": 3, "units": 86677}
+    cockpit_chip = layers["cockpit_chip"]
+    assert [
+        (c["country"], c["brands"], c["vehicle_models"]) for c in cockpit_chip["by_country"]
+    ] == [
+        ("CN", 1, 1),
+        ("US", 1, 1),
+    ]
+    assert layers["telecom"]["domestic"]["brands"] == 1
+    assert layers["telecom"]["vehicle_models"] is None
+
+
+def test_dependencies_of_an_alliance_only(gap, client):
+    body = get(client, "/api/v1/insights/dependencies/?alliance=hima&layer=cockpit_os")
+    assert body["brands"] == 2
+    [layer] = body["results"]
+    assert layer["domestic"]["brand_share"] == 1.0
+    assert layer["foreign"]["brands"] == 0
+
+
+def test_exposure_to_a_supplier_and_its_subsidiaries(gap, client):
+    body = get(
+        client, "/api/v1/insights/exposure/?company=huawei&month_from=2025-11&month_to=2025-11"
+    )
+    assert [(r["brand"]["slug"], r["layers"], r["units"]) for r in body["results"]] == [
+        ("aito", ["adas_stack", "cockpit_chip", "cockpit_os", "partnership:adas"], 51677),
+        ("luxeed", ["adas_stack", "cockpit_os"], 5000),
+    ]
+    assert body["totals"] == {
+        "brands": 2,
+        "vehicle_models": 2,
+        "brands_with_figures": 2,
+        "units": 56677,
+    }
+
+
+def test_exposure_to_a_country(world, client):
+    body = get(client, "/api/v1/insights/exposure/?country=US&as_of=2024-06-30")
+    [lynk] = body["results"]
+    assert lynk["brand"]["slug"] == "lynk-co"
+    assert lynk["layers"] == [
+        "adas_chip",
+        "adas_compute",
+        "adas_stack",
+        "cockpit_chip",
+        "partnership:chip",
+    ]
+    assert lynk["vehicle_models"][0]["vehicle_model"]["slug"] == "lynk-co-08"
+
+
+def test_exposure_to_a_foundry(world, client):
+    body = get(client, "/api/v1/insights/exposure/?company=tsmc")
+    assert [(r["brand"]["slug"], r["layers"]) for r in body["results"]] == [
+        ("lynk-co", ["chip_foundry"])
+    ]
+
+
+def test_exposure_needs_a_supplier(world, client):
+    response = client.get("/api/v1/insights/exposure/")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "company": ["Give a supplier (company=<slug>) or a country (country=US)."]
+    }
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/insights/deliveries/?period=quarter",
+        "/api/v1/insights/deliveries/?group_by=group",
+        "/api/v1/insights/dependencies/",
+        "/api/v1/insights/exposure/?country=CN",
+        "/api/v1/brands/b1/stack/",
+    ],
+)
+def test_insight_query_counts_do_not_grow_with_the_data(world, client, url):
+    grow(world, 3)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    grow_more = VehicleModel.objects.count()
+    for index in range(3, 40):
+        grow_from(world, index)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert VehicleModel.objects.count() > grow_more
+    assert len(many) == len(few)

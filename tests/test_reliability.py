@@ -1,0 +1,164 @@
+"""Nothing is lost or silently overwritten, and no input breaks the service."""
+
+import json
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+
+from catalog.models import ApiToken
+from tests.conftest import user_with
+from vehicles.models import Delivery
+
+
+@pytest.fixture
+def editor(db):
+    _, raw = ApiToken.issue(
+        user=user_with("vehicles.change_brand", "vehicles.delete_brand", "vehicles.add_delivery"),
+        name="tests",
+    )
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def test_get_returns_an_etag_and_if_none_match_answers_304(world, client):
+    first = client.get("/api/v1/brands/aito/")
+    etag = first["ETag"]
+    assert etag.startswith('"')
+    again = client.get("/api/v1/brands/aito/", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again.content == b""
+
+
+def test_lists_get_etags_too(world, client):
+    etag = client.get("/api/v1/brands/")["ETag"]
+    assert client.get("/api/v1/brands/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_two_editors_lose_no_update(world, client, editor):
+    """Both read AITO; the first to write wins, the second is told to re-read."""
+    etag = client.get("/api/v1/brands/aito/")["ETag"]
+    first = client.patch(
+        "/api/v1/brands/aito/",
+        {"headquarters": "Chongqing"},
+        content_type="application/json",
+        HTTP_IF_MATCH=etag,
+        **editor,
+    )
+    assert first.status_code == 200
+    second = client.patch(
+        "/api/v1/brands/aito/",
+        {"positioning": "luxury"},
+        content_type="application/json",
+        HTTP_IF_MATCH=etag,
+        **editor,
+    )
+    assert second.status_code == 412
+    assert second.json()["code"] == "precondition_failed"
+    world.aito.refresh_from_db()
+    assert (world.aito.headquarters, world.aito.positioning) == ("Chongqing", "")
+    # Re-reading gives the new ETag, and the second editor's change then goes through.
+    fresh = client.get("/api/v1/brands/aito/")["ETag"]
+    assert fresh == first["ETag"]
+    retry = client.patch(
+        "/api/v1/brands/aito/",
+        {"positioning": "luxury"},
+        content_type="application/json",
+        HTTP_IF_MATCH=fresh,
+        **editor,
+    )
+    assert retry.status_code == 200
+    world.aito.refresh_from_db()
+    assert (world.aito.headquarters, world.aito.positioning) == ("Chongqing", "luxury")
+
+
+def test_stale_delete_is_refused(world, client, editor):
+    response = client.delete("/api/v1/brands/luxeed/", HTTP_IF_MATCH='"stale"', **editor)
+    assert response.status_code == 412
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ("[" * 5000 + "]" * 5000, 400),
+        (json.dumps({"name": "x" * 10_000, "group": "seres"}), 400),
+        (json.dumps({"name": "bad\u0000name", "group": "seres"}), 400),
+        (json.dumps({"name": "Big", "group": "seres", "launched": 10**40}), 400),
+        (json.dumps({"name": "Big", "group": "seres", "note": "x" * 3_000_000}), 413),
+        ('{"name": ' * 100 + "1" + "}" * 100, 400),
+        ("\xff\xfe", 400),
+    ],
+)
+def test_hostile_bodies_get_a_4xx_and_change_nothing(world, client, editor, body, status):
+    before = list(world.aito.__class__.objects.values_list("slug", flat=True))
+    response = client.post("/api/v1/brands/", body, content_type="application/json", **editor)
+    assert response.status_code in {status, 403}, response.content[:200]
+    assert list(world.aito.__class__.objects.values_list("slug", flat=True)) == before
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "launched=" + "9" * 400,
+        "name__ic=" + "x" * 5000,
+        "q=%00",
+        "brand=" + "a" * 3000,
+        "limit=99999999999999999999999",
+        "ordering=" + ",".join(["colour"] * 500),
+    ],
+)
+def test_hostile_queries_get_a_4xx_never_a_500(world, client, query):
+    response = client.get(f"/api/v1/brands/?{query}")
+    assert 400 <= response.status_code < 500
+
+
+def test_a_very_long_slug_is_a_404(world, client):
+    assert client.get("/api/v1/brands/" + "a" * 5000 + "/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_of_one_month_store_one_row(on_postgres, world, editor):
+    """Eight clients race to create HIMA's September 2025 total: one row, the rest 400/409."""
+    body = {"alliance": "hima", "month": "2025-09", "units": 52916}
+    barrier = threading.Barrier(8)
+    statuses = []
+
+    def write():
+        try:
+            barrier.wait()
+            response = Client().post(
+                "/api/v1/deliveries/", body, content_type="application/json", **editor
+            )
+            statuses.append(response.status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses).count(201) == 1
+    assert set(statuses) <= {201, 400, 409}
+    assert (
+        Delivery.objects.filter(
+            alliance__slug="hima", brand__isnull=True, month__year=2025, month__month=9
+        ).count()
+        == 1
+    )
+    assert connection.vendor == "postgresql"
+
+
+@pytest.mark.parametrize("query", ["name=null", "slug__n=null", "q=null", "name__ic=null"])
+def test_the_word_null_is_just_text(world, client, query):
+    response = client.get(f"/api/v1/brands/?{query}")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["0001-01-01T00:00:00%2B15:49", "9999-12-31T23:59:59-19:25", "0169-05-13T18:31:44Z"],
+)
+def test_extreme_date_times_are_a_400_or_an_answer_never_a_500(world, client, value):
+    response = client.get(f"/api/v1/changes/?at__n={value}")
+    assert response.status_code in {200, 400}

@@ -1,0 +1,185 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from catalog.filters import BIGGEST_INTEGER, CatalogFilterSet, NonEmpty, SlugFilter, active_on
+from partners.models import Alliance, Chip, Company, DriverAssistStack, OperatingSystem
+from vehicles.models import (
+    AllianceMembership,
+    Brand,
+    Delivery,
+    DeliveryTotal,
+    Partnership,
+    VehicleModel,
+)
+
+
+class BrandFilterSet(CatalogFilterSet):
+    """Brands by their group, alliances, and the smart stack of their vehicle models."""
+
+    group = SlugFilter("group", Company)
+    alliance = SlugFilter(
+        "memberships__alliance",
+        Alliance,
+        label="Member (past or present) of these alliances (slugs).",
+    )
+    cockpit_os = SlugFilter("vehicle_models__cockpit_os", OperatingSystem)
+    os_vendor = SlugFilter(
+        "vehicle_models__cockpit_os__vendor",
+        Company,
+        label="A model runs a cockpit OS by these companies (slugs).",
+    )
+    adas_stack = SlugFilter("vehicle_models__adas_stack", DriverAssistStack)
+    adas_supplier = SlugFilter(
+        "vehicle_models__adas_stack__vendor",
+        Company,
+        label="A model runs a driver-assist stack by these companies (slugs).",
+    )
+    chip = SlugFilter("vehicle_models__chips", Chip)
+    chip_designer = SlugFilter(
+        "vehicle_models__chips__designer",
+        Company,
+        label="A model carries a chip designed by these companies (slugs).",
+    )
+    partner = SlugFilter(
+        "partnerships__partner", Company, label="Has a partnership with these companies (slugs)."
+    )
+    aliases = {
+        "group_country": "group__country",
+        "chip_designer_country": "vehicle_models__chips__designer__country",
+    }
+    search_fields = ("slug", "name", "name_zh", "group__name", "group__name_zh")
+
+    class Meta:
+        model = Brand
+        fields = ["slug", "name", "name_zh", "launched", "headquarters", "positioning"]
+
+
+class WholeNumberField(NonEmpty, forms.IntegerField):
+    pass
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class PriceFilter(django_filters.Filter):
+    """Models whose price range includes this price (CNY)."""
+
+    field_class = WholeNumberField
+
+    def filter(self, queryset, value):
+        if value is None:
+            return queryset
+        return queryset.filter(price_min_cny__lte=value, price_max_cny__gte=value)
+
+
+class VehicleModelFilterSet(CatalogFilterSet):
+    brand = SlugFilter("brand", Brand)
+    group = SlugFilter("brand__group", Company)
+    alliance = SlugFilter("brand__memberships__alliance", Alliance)
+    cockpit_os = SlugFilter("cockpit_os", OperatingSystem)
+    os_vendor = SlugFilter("cockpit_os__vendor", Company)
+    adas_stack = SlugFilter("adas_stack", DriverAssistStack)
+    adas_supplier = SlugFilter("adas_stack__vendor", Company)
+    chip = SlugFilter("chips", Chip)
+    chip_designer = SlugFilter("chips__designer", Company)
+    price_cny = PriceFilter(
+        min_value=0,
+        max_value=BIGGEST_INTEGER,
+        label="Models whose price range includes this price (CNY).",
+    )
+    aliases = {
+        "chip_designer_country": "chips__designer__country",
+        "chip_role": "chip_fittings__role",
+    }
+    search_fields = ("slug", "name", "name_zh", "brand__name", "brand__name_zh")
+
+    class Meta:
+        model = VehicleModel
+        fields = [
+            "slug",
+            "name",
+            "name_zh",
+            "body_type",
+            "powertrain",
+            "launched_on",
+            "discontinued_on",
+            "price_min_cny",
+            "price_max_cny",
+        ]
+
+
+class GroupOrBrandGroupFilter(SlugFilter):
+    """Deals of these carmaker groups: group-wide ones and those of their brands."""
+
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        return queryset.filter(Q(carmaker__in=value) | Q(brand__group__in=value))
+
+
+class PartnershipFilterSet(CatalogFilterSet):
+    brand = SlugFilter("brand", Brand)
+    carmaker = SlugFilter(
+        "carmaker", Company, label="Group-wide deals of these carmaker groups (slugs)."
+    )
+    group = GroupOrBrandGroupFilter(
+        "carmaker",
+        Company,
+        label="Deals of these groups, group-wide or by one of their brands (slugs).",
+    )
+    partner = SlugFilter("partner", Company)
+    active_on = active_on("started_on", "ended_on")
+    aliases = {"partner_country": "partner__country", "partner_role": "partner__roles__role"}
+    search_fields = (
+        "slug",
+        "scope",
+        "brand__name",
+        "brand__name_zh",
+        "carmaker__name",
+        "carmaker__name_zh",
+        "partner__name",
+        "partner__name_zh",
+    )
+
+    class Meta:
+        model = Partnership
+        fields = ["slug", "kind", "scope", "announced_on", "started_on", "ended_on"]
+
+
+class AllianceMembershipFilterSet(CatalogFilterSet):
+    alliance = SlugFilter("alliance", Alliance)
+    brand = SlugFilter("brand", Brand)
+    group = SlugFilter("brand__group", Company)
+    active_on = active_on("joined_on", "left_on")
+    search_fields = ("slug", "alliance__name", "alliance__name_zh", "brand__name", "brand__name_zh")
+
+    class Meta:
+        model = AllianceMembership
+        fields = ["slug", "joined_on", "left_on"]
+
+
+class DeliveryFilterSet(CatalogFilterSet):
+    """Deliveries by reporter and month. `brand__isnull=true` keeps alliance totals only."""
+
+    alliance = SlugFilter("alliance", Alliance)
+    brand = SlugFilter("brand", Brand)
+    group = SlugFilter("brand__group", Company)
+    month_fields = ("month",)
+    search_fields = ("slug", "alliance__name", "alliance__name_zh", "brand__name", "brand__name_zh")
+
+    class Meta:
+        model = Delivery
+        fields = ["slug", "month", "units", "precision", "computed"]
+
+
+class DeliveryTotalFilterSet(CatalogFilterSet):
+    alliance = SlugFilter("alliance", Alliance)
+    brand = SlugFilter("brand", Brand)
+    group = SlugFilter("brand__group", Company)
+    month_fields = ("first_month", "last_month")
+    search_fields = DeliveryFilterSet.search_fields
+
+    class Meta:
+        model = DeliveryTotal
+        fields = ["slug", "first_month", "last_month", "units", "precision", "computed"]

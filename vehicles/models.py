@@ -1,0 +1,429 @@
+"""Brands, vehicle models, and every brand-side link: partnerships, memberships, deliveries."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from catalog.models import (
+    INTEGER_MAX,
+    SMALL_INTEGER_MAX,
+    CatalogEntry,
+    NamedEntry,
+    Source,
+    TimeStampedModel,
+    choices_check,
+    date_order_check,
+    year_check,
+    year_field,
+)
+from partners.models import Alliance, Chip, Company, DriverAssistStack, OperatingSystem
+
+
+class Positioning(models.TextChoices):
+    BUDGET = "budget", "Budget"
+    MASS_MARKET = "mass_market", "Mass market"
+    PREMIUM = "premium", "Premium"
+    LUXURY = "luxury", "Luxury"
+
+
+class Brand(NamedEntry):
+    """A car brand and the carmaker group that owns it."""
+
+    Positioning = Positioning
+
+    group = models.ForeignKey(
+        Company,
+        on_delete=models.PROTECT,
+        related_name="brands",
+        help_text="The carmaker group that owns the brand.",
+    )
+    launched = year_field("launched", "Year the brand was launched.")
+    headquarters = models.CharField(max_length=100, blank=True, help_text="City.")
+    positioning = models.CharField(max_length=20, choices=Positioning.choices, blank=True)
+    website = models.URLField(blank=True)
+
+    class Meta(NamedEntry.Meta):
+        constraints = [
+            *NamedEntry.Meta.constraints,
+            year_check("launched"),
+            choices_check("positioning", Positioning, blank=True),
+        ]
+
+
+class BodyType(models.TextChoices):
+    SEDAN = "sedan", "Sedan"
+    SUV = "suv", "SUV"
+    MPV = "mpv", "MPV"
+    HATCHBACK = "hatchback", "Hatchback"
+    WAGON = "wagon", "Wagon"
+    COUPE = "coupe", "Coupe"
+    PICKUP = "pickup", "Pickup"
+
+
+class Powertrain(models.TextChoices):
+    BEV = "bev", "Battery electric (BEV)"
+    EREV = "erev", "Extended-range electric (EREV)"
+    PHEV = "phev", "Plug-in hybrid (PHEV)"
+    HEV = "hev", "Hybrid (HEV)"
+    ICE = "ice", "Combustion (ICE)"
+
+
+class VehicleModel(CatalogEntry):
+    """A car model (or a trim whose smart stack differs) with its cockpit OS, ADAS and chips."""
+
+    BodyType = BodyType
+
+    Powertrain = Powertrain
+
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="vehicle_models")
+    name = models.CharField(max_length=150)
+    name_zh = models.CharField("Chinese name", max_length=150, blank=True)
+    body_type = models.CharField(max_length=20, choices=BodyType.choices, blank=True)
+    powertrain = models.CharField(max_length=10, choices=Powertrain.choices)
+    launched_on = models.DateField(null=True, blank=True)
+    discontinued_on = models.DateField(null=True, blank=True)
+    price_min_cny = models.PositiveIntegerField(
+        "lowest price (CNY)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(INTEGER_MAX)],
+    )
+    price_max_cny = models.PositiveIntegerField(
+        "highest price (CNY)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(INTEGER_MAX)],
+    )
+    cockpit_os = models.ForeignKey(
+        OperatingSystem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="vehicle_models",
+        verbose_name="cockpit OS",
+    )
+    adas_stack = models.ForeignKey(
+        DriverAssistStack,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="vehicle_models",
+        verbose_name="ADAS stack",
+    )
+    chips = models.ManyToManyField(
+        Chip, through="VehicleModelChip", blank=True, related_name="vehicle_models"
+    )
+    note = models.TextField(blank=True)
+
+    class Meta(CatalogEntry.Meta):
+        ordering = ["brand__name", "name"]
+        constraints = [
+            *CatalogEntry.Meta.constraints,
+            models.UniqueConstraint(fields=["brand", "name"], name="vehicles_model_unique_name"),
+            choices_check("body_type", BodyType, blank=True),
+            choices_check("powertrain", Powertrain),
+            date_order_check("launched_on", "discontinued_on"),
+            models.CheckConstraint(
+                condition=Q(price_min_cny__isnull=True) | Q(price_min_cny__gt=0),
+                name="vehicles_model_price_min_positive",
+                violation_error_message="Prices must be positive.",
+            ),
+            models.CheckConstraint(
+                condition=Q(price_max_cny__isnull=True) | Q(price_max_cny__gt=0),
+                name="vehicles_model_price_max_positive",
+                violation_error_message="Prices must be positive.",
+            ),
+            models.CheckConstraint(
+                condition=Q(price_min_cny__isnull=True)
+                | Q(price_max_cny__isnull=True)
+                | Q(price_max_cny__gte=F("price_min_cny")),
+                name="vehicles_model_price_range_ordered",
+                violation_error_message="The highest price must not be below the lowest.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.brand.name} {self.name}" if self.brand_id else self.name
+
+
+class ChipRole(models.TextChoices):
+    ADAS = "adas", "Driver assist"
+    COCKPIT = "cockpit", "Cockpit"
+    CONNECTIVITY = "connectivity", "Connectivity"
+
+
+class VehicleModelChip(TimeStampedModel):
+    """A chip fitted to a vehicle model, in a given role and number."""
+
+    Role = ChipRole
+
+    vehicle_model = models.ForeignKey(
+        VehicleModel, on_delete=models.CASCADE, related_name="chip_fittings"
+    )
+    chip = models.ForeignKey(Chip, on_delete=models.PROTECT, related_name="fittings")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    quantity = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(SMALL_INTEGER_MAX)]
+    )
+    sources = models.ManyToManyField(Source, blank=True, related_name="cited_by_chip_fittings")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["vehicle_model", "role", "chip"]
+        verbose_name = "chip fitting"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vehicle_model", "chip", "role"], name="vehicles_chipfitting_unique"
+            ),
+            choices_check("role", ChipRole),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1),
+                name="vehicles_chipfitting_quantity_positive",
+                violation_error_message="quantity must be at least 1.",
+            ),
+        ]
+
+    def __str__(self):
+        count = f"{self.quantity} x " if self.quantity != 1 else ""
+        return f"{count}{self.chip} ({self.get_role_display()})"
+
+
+class PartnershipKind(models.TextChoices):
+    OS = "os", "Cockpit OS"
+    ADAS = "adas", "Driver assist"
+    CHIP = "chip", "Chips"
+    TELECOM = "telecom", "Telecom / connectivity"
+    AI = "ai", "AI"
+    CLOUD = "cloud", "Cloud"
+    JOINT_VENTURE = "joint_venture", "Joint venture"
+    INVESTMENT = "investment", "Investment"
+    OTHER = "other", "Other"
+
+
+class Partnership(CatalogEntry):
+    """A dated supply or cooperation deal between a brand (or a whole group) and a partner."""
+
+    Kind = PartnershipKind
+
+    brand = models.ForeignKey(
+        Brand,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="partnerships",
+        help_text="The brand in the deal; empty when the deal is with the whole group.",
+    )
+    carmaker = models.ForeignKey(
+        Company,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="carmaker_partnerships",
+        help_text="The carmaker group, for a group-wide deal; empty when a brand is given.",
+    )
+    partner = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="partnerships")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    scope = models.TextField(blank=True, help_text="What the deal covers.")
+    announced_on = models.DateField(null=True, blank=True)
+    started_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True, help_text="Empty: ongoing.")
+
+    class Meta(CatalogEntry.Meta):
+        ordering = ["slug"]
+        constraints = [
+            *CatalogEntry.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(brand__isnull=False, carmaker__isnull=True)
+                | Q(brand__isnull=True, carmaker__isnull=False),
+                name="vehicles_partnership_one_carmaker_side",
+                violation_error_message="Give either a brand or a carmaker group, not both.",
+            ),
+            choices_check("kind", PartnershipKind),
+            date_order_check("started_on", "ended_on"),
+            date_order_check("announced_on", "ended_on"),
+        ]
+
+    def __str__(self):
+        return f"{self.brand or self.carmaker} - {self.partner} ({self.get_kind_display()})"
+
+
+class AllianceMembership(CatalogEntry):
+    """A brand's dated membership of an alliance or cooperation model."""
+
+    alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="memberships")
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="memberships")
+    joined_on = models.DateField(null=True, blank=True)
+    left_on = models.DateField(null=True, blank=True, help_text="Empty: still a member.")
+    note = models.TextField(blank=True)
+
+    class Meta(CatalogEntry.Meta):
+        ordering = ["alliance__name", "joined_on", "brand__name"]
+        constraints = [
+            *CatalogEntry.Meta.constraints,
+            date_order_check("joined_on", "left_on"),
+            models.UniqueConstraint(
+                fields=["alliance", "brand"],
+                condition=Q(left_on__isnull=True),
+                name="vehicles_membership_one_open",
+                violation_error_message="This brand already has an open membership of this alliance.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.brand} in {self.alliance}"
+
+
+class Precision(models.TextChoices):
+    """How exactly a reported figure is known."""
+
+    EXACT = "exact", "Exact"
+    APPROXIMATE = "approximate", "Approximate"
+    LOWER_BOUND = "lower_bound", "Lower bound (more than)"
+
+
+def current_month():
+    """The first day of the current month in the catalog's time zone."""
+    return timezone.localdate().replace(day=1)
+
+
+class DeliveryFigure(CatalogEntry):
+    """A reported number of units; subclasses say who reported it (alliance and/or brand)."""
+
+    units = models.PositiveIntegerField(validators=[MaxValueValidator(INTEGER_MAX)])
+    precision = models.CharField(max_length=20, choices=Precision.choices, default=Precision.EXACT)
+    computed = models.BooleanField(
+        default=False,
+        help_text="Derived by the catalog from other figures (the note says how), not reported.",
+    )
+    note = models.TextField(blank=True)
+
+    class Meta(CatalogEntry.Meta):
+        abstract = True
+
+    def reporter(self):
+        if self.alliance_id and self.brand_id:
+            return f"{self.brand} ({self.alliance})"
+        return str(self.brand or self.alliance)
+
+
+class Delivery(DeliveryFigure):
+    """Units delivered in one calendar month."""
+
+    alliance = models.ForeignKey(
+        Alliance, on_delete=models.PROTECT, null=True, blank=True, related_name="deliveries"
+    )
+    brand = models.ForeignKey(
+        Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="deliveries"
+    )
+    month = models.DateField(help_text="The first day of the month delivered in (YYYY-MM-01).")
+
+    class Meta(DeliveryFigure.Meta):
+        verbose_name_plural = "deliveries"
+        ordering = ["-month", "slug"]
+        constraints = [
+            *CatalogEntry.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(alliance__isnull=False) | Q(brand__isnull=False),
+                name="vehicles_delivery_has_reporter",
+                violation_error_message="A delivery needs an alliance, a brand, or both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(units__gte=0), name="vehicles_delivery_units_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(month__day=1),
+                name="vehicles_delivery_month_first_day",
+                violation_error_message="month must be the first day of a month.",
+            ),
+            choices_check("precision", Precision),
+            # One figure per reporter and month. NULLs are distinct in a plain unique
+            # index, so each combination of empty columns gets its own partial index;
+            # this works on SQLite and PostgreSQL alike.
+            models.UniqueConstraint(
+                fields=["alliance", "brand", "month"],
+                condition=Q(alliance__isnull=False, brand__isnull=False),
+                name="vehicles_delivery_unique_alliance_brand_month",
+                violation_error_message="This brand already has a figure for this alliance and month.",
+            ),
+            models.UniqueConstraint(
+                fields=["alliance", "month"],
+                condition=Q(brand__isnull=True),
+                name="vehicles_delivery_unique_alliance_month",
+                violation_error_message="This alliance already has a total for this month.",
+            ),
+            models.UniqueConstraint(
+                fields=["brand", "month"],
+                condition=Q(alliance__isnull=True),
+                name="vehicles_delivery_unique_brand_month",
+                violation_error_message="This brand already has a figure for this month.",
+            ),
+        ]
+        # The month may not be in the future: a CHECK cannot read the clock, so
+        # vehicles.signals installs a trigger on both databases after every migrate.
+
+    def __str__(self):
+        return f"{self.reporter()} {self.month:%Y-%m}: {self.units}"
+
+    def clean(self):
+        super().clean()
+        if self.month:
+            if self.month.day != 1:
+                raise ValidationError({"month": "Give the first day of the month (YYYY-MM-01)."})
+            if self.month > current_month():
+                raise ValidationError({"month": "A delivery month cannot be in the future."})
+
+    @staticmethod
+    def default_slug(alliance, brand, month):
+        """hima-2025-11, hima-aito-2025-11 or nio-2025-11."""
+        parts = [part.slug for part in (alliance, brand) if part is not None]
+        return "-".join([*parts, f"{month:%Y-%m}"])
+
+
+class DeliveryTotal(DeliveryFigure):
+    """Units delivered over a period of several months, as reported (never split into months)."""
+
+    alliance = models.ForeignKey(
+        Alliance, on_delete=models.PROTECT, null=True, blank=True, related_name="delivery_totals"
+    )
+    brand = models.ForeignKey(
+        Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="delivery_totals"
+    )
+    first_month = models.DateField(help_text="First day of the period's first month.")
+    last_month = models.DateField(help_text="First day of the period's last month.")
+
+    class Meta(DeliveryFigure.Meta):
+        ordering = ["-last_month", "slug"]
+        constraints = [
+            *CatalogEntry.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(alliance__isnull=False) | Q(brand__isnull=False),
+                name="vehicles_deliverytotal_has_reporter",
+                violation_error_message="A total needs an alliance, a brand, or both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(units__gte=0), name="vehicles_deliverytotal_units_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(first_month__day=1, last_month__day=1),
+                name="vehicles_deliverytotal_months_first_day",
+                violation_error_message="Months must be given as their first day.",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_month__gt=F("first_month")),
+                name="vehicles_deliverytotal_spans_months",
+                violation_error_message="A total spans more than one month; store one month as a delivery.",
+            ),
+            choices_check("precision", Precision),
+        ]
+
+    def __str__(self):
+        return f"{self.reporter()} {self.first_month:%Y-%m}..{self.last_month:%Y-%m}: {self.units}"
+
+    def clean(self):
+        super().clean()
+        if self.last_month and self.last_month > current_month():
+            raise ValidationError({"last_month": "A period cannot end in the future."})
