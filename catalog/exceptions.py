@@ -7,6 +7,8 @@
 object as a whole) and is empty for errors that concern no field.
 """
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
@@ -21,6 +23,12 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the catalog."
     default_code = "conflict"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -54,9 +62,18 @@ def as_api_exception(exc):
         return Conflict(
             "A concurrent change conflicts with this one; read the resource again and retry."
         )
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE when DRF asks.
+        return too_large()
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     return exc
+
+
+def too_large():
+    return PayloadTooLarge(
+        f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+    )
 
 
 def flat_codes(codes):

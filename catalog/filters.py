@@ -29,7 +29,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
-from catalog.serializers import MONTH_SCHEMA
+from catalog.serializers import MONTH_SCHEMA, SLUG_SCHEMA
 
 # Parameters that are not filters but are understood on every list.
 RESERVED_PARAMS = ("limit", "offset", "ordering", "format")
@@ -195,9 +195,7 @@ class SlugFilter(django_filters.ModelMultipleChoiceFilter):
             **kwargs,
         )
         self.related_model = model
-        extend_schema_field({"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$", "maxLength": 100})(
-            self
-        )
+        extend_schema_field(SLUG_SCHEMA)(self)
 
     def get_filter_predicate(self, v):
         # Compare with the object itself: the relation's column holds its key, not its slug.

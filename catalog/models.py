@@ -81,12 +81,17 @@ class Reliability(models.TextChoices):
     WEAK = "weak", "Weak (mirror or unattributed)"
 
 
+# What a slug may hold, everywhere: in URLs, writes, filters and the schema.
+SLUG_CHARS = r"[-a-zA-Z0-9_]+"
+SLUG_MAX_LENGTH = 100
+
+
 class Source(TimeStampedModel):
     """A published document that backs one or more facts in the catalog."""
 
     Reliability = Reliability
 
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True)
     title = models.CharField(max_length=300)
     publisher = models.CharField(max_length=200)
     url = models.URLField("URL", max_length=500, unique=True)
@@ -117,7 +122,9 @@ class CatalogEntry(TimeStampedModel):
     """A fact the catalog publishes: addressed by slug, backed by sources, with history."""
 
     slug = models.SlugField(
-        max_length=100, unique=True, help_text="Public identifier, used in URLs and writes."
+        max_length=SLUG_MAX_LENGTH,
+        unique=True,
+        help_text="Public identifier, used in URLs and writes.",
     )
     sources = models.ManyToManyField(
         Source, blank=True, related_name="cited_by_%(class)s", help_text="What backs this fact."

@@ -10,11 +10,14 @@ from drf_spectacular.extensions import (
     OpenApiSerializerFieldExtension,
 )
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import build_basic_type
-from drf_spectacular.types import OpenApiTypes
 from rest_framework.permissions import SAFE_METHODS
 
-from catalog.serializers import ErrorSerializer, SourceSummarySerializer, SummarySerializer
+from catalog.serializers import (
+    SLUG_SCHEMA,
+    ErrorSerializer,
+    SourceSummarySerializer,
+    SummarySerializer,
+)
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 ERROR_DESCRIPTIONS = {
@@ -29,7 +32,6 @@ ERROR_DESCRIPTIONS = {
 }
 
 
-SLUG_SCHEMA = {"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$", "maxLength": 100}
 # In OpenAPI 3.1 `format` is only an annotation; the pattern makes a date a date.
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
@@ -83,10 +85,7 @@ class SummaryFieldExtension(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema, direction):
         if direction == "request":
-            return {
-                **build_basic_type(OpenApiTypes.STR),
-                "description": "Slug of the related object.",
-            }
+            return {**SLUG_SCHEMA, "description": "Slug of the related object."}
         return auto_schema.resolve_serializer(self.summary_serializer, direction).ref
 
 

@@ -3,16 +3,12 @@
 import json
 
 from django.conf import settings
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 
+from catalog.exceptions import too_large
+
 MAX_NESTING = 32
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "payload_too_large"
 
 
 def depth(value, limit):
@@ -30,14 +26,15 @@ def depth(value, limit):
 
 
 class LimitedJSONParser(JSONParser):
-    """DRF reads the body stream itself, so Django's upload limit never applies: check
-    the size here (413), and refuse deep nesting before it can exhaust the recursion."""
+    """Bodies over DATA_UPLOAD_MAX_MEMORY_SIZE are a 413 (Django enforces the limit when
+    the body is read; checked here too for streams that arrive without a length), and
+    deep nesting is refused before it can exhaust the recursion."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         body = stream.read(limit + 1) if stream is not None else b""
         if len(body) > limit:
-            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+            raise too_large()
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             data = json.loads(body.decode(encoding))

@@ -6,6 +6,7 @@ so the API and the admin give the same messages for the same mistakes.
 """
 
 import datetime
+import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import NoReverseMatch, reverse
@@ -15,7 +16,10 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from catalog.exceptions import django_validation_error
-from catalog.models import ChangeRecord, Source
+from catalog.models import SLUG_CHARS, SLUG_MAX_LENGTH, ChangeRecord, Source
+
+SLUG = re.compile(rf"{SLUG_CHARS}\Z")
+SLUG_SCHEMA = {"type": "string", "pattern": f"^{SLUG_CHARS}$", "maxLength": SLUG_MAX_LENGTH}
 
 
 def url_for(model_name, slug, request):
@@ -93,7 +97,10 @@ class SummaryField(serializers.SlugRelatedField):
 
     default_error_messages = {
         "does_not_exist": "No {model} with slug '{value}'.",
-        "invalid": "Give the slug (a string) of the related object.",
+        "invalid": (
+            f"Give the slug of the related object: a string of at most {SLUG_MAX_LENGTH}"
+            " letters, digits, hyphens or underscores."
+        ),
     }
 
     def __init__(self, **kwargs):
@@ -109,7 +116,9 @@ class SummaryField(serializers.SlugRelatedField):
         return ListOnlyRelatedField(**list_kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
+        # Not a slug (NUL bytes, lone surrogates, too long): no such object can exist,
+        # and the text must never reach the database, which may refuse it.
+        if not isinstance(data, str) or len(data) > SLUG_MAX_LENGTH or not SLUG.match(data):
             self.fail("invalid")
         queryset = self.get_queryset()
         try:

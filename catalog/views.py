@@ -14,7 +14,7 @@ from rest_framework.renderers import JSONRenderer
 
 from catalog.exceptions import PreconditionFailed
 from catalog.filters import CatalogFilterSet
-from catalog.models import ChangeRecord, Source
+from catalog.models import SLUG_CHARS, ChangeRecord, Source
 from catalog.serializers import ChangeRecordSerializer, SourceSerializer
 
 
@@ -65,7 +65,7 @@ class CatalogViewSet(ErrorsAsJSONMixin, viewsets.ModelViewSet):
     """
 
     lookup_field = "slug"
-    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    lookup_value_regex = SLUG_CHARS
     content_negotiation_class = CatalogContentNegotiation
     unsafe_methods = ("PUT", "PATCH", "DELETE")
 
