@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from catalog.history import record_related_changes
 from catalog.models import ApiToken, ChangeRecord, Source
 
 admin.site.site_header = "Smart-vehicle ecosystem catalog"
@@ -37,6 +38,13 @@ class CatalogAdmin(SimpleHistoryAdmin):
     def get_prepopulated_fields(self, request, obj=None):
         names = {field.name for field in self.model._meta.fields}
         return {"slug": ["name"]} if "name" in names and obj is None else {}
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        columns = {field.name for field in self.model._meta.concrete_fields}
+        record_related_changes(
+            form.instance, {name for name in form.changed_data if name not in columns}
+        )
 
 
 class SourcedInline(admin.TabularInline):

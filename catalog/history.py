@@ -3,6 +3,10 @@
 The actor is the request's user (for the API, the token's owner: DRF sets it on the
 underlying request), or 'loader' for the seed loader; the channel comes from the
 request path. Changed fields are the difference from the previous history record.
+
+To-many relations (sources, company roles, a vehicle model's chips) are written after
+the row is saved, so history cannot see them; each writer (API, admin, loader) names
+the ones that changed with `record_related_changes()`.
 """
 
 from django.contrib.contenttypes.models import ContentType
@@ -30,6 +34,24 @@ def changed_fields(history_instance):
         return [name for name in tracked if getattr(history_instance, name) not in (None, "")]
     delta = history_instance.diff_against(previous, included_fields=tracked)
     return sorted(change.field for change in delta.changes)
+
+
+def record_related_changes(instance, names):
+    """Add the to-many relations `names` to the change record this write made of
+    `instance`. The writer saved the row first, so its record is the newest one."""
+    if not names:
+        return
+    record = (
+        ChangeRecord.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(instance)),
+            object_id=instance.pk,
+        )
+        .order_by("-id")
+        .first()
+    )
+    if record is not None:
+        record.changed_fields = sorted({*record.changed_fields, *names})
+        record.save(update_fields=["changed_fields"])
 
 
 def channel_of(request, reason):

@@ -16,6 +16,7 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from catalog.exceptions import django_validation_error
+from catalog.history import record_related_changes
 from catalog.models import SLUG_CHARS, SLUG_MAX_LENGTH, ChangeRecord, Source
 
 SLUG = re.compile(rf"{SLUG_CHARS}\Z")
@@ -210,7 +211,9 @@ class CatalogSerializer(serializers.ModelSerializer):
     extra_write_fields = ()
 
     def save_extra(self, instance, values):
-        """Write `extra_write_fields` after the row itself (subclasses call services)."""
+        """Write `extra_write_fields` after the row itself (subclasses call services);
+        returns the names, as the API shows them, of those that changed."""
+        return set()
 
     def pop_extra(self, validated_data):
         return {
@@ -219,16 +222,33 @@ class CatalogSerializer(serializers.ModelSerializer):
             if name in validated_data
         }
 
+    def many_given(self, validated_data):
+        return [
+            field.name
+            for field in self.Meta.model._meta.many_to_many
+            if field.name in validated_data
+        ]
+
     def create(self, validated_data):
         extra = self.pop_extra(validated_data)
+        given = [name for name in self.many_given(validated_data) if validated_data[name]]
         instance = super().create(validated_data)
-        self.save_extra(instance, extra)
+        record_related_changes(instance, {*given, *self.save_extra(instance, extra)})
         return instance
 
     def update(self, instance, validated_data):
         extra = self.pop_extra(validated_data)
+        before = {
+            name: set(getattr(instance, name).values_list("pk", flat=True))
+            for name in self.many_given(validated_data)
+        }
         instance = super().update(instance, validated_data)
-        self.save_extra(instance, extra)
+        changed = {
+            name
+            for name, pks in before.items()
+            if pks != {related.pk for related in validated_data[name]}
+        }
+        record_related_changes(instance, changed | self.save_extra(instance, extra))
         return instance
 
     def build_standard_field(self, field_name, model_field):

@@ -44,8 +44,9 @@ class CompanySerializer(CatalogSerializer):
         ]
 
     def save_extra(self, company, values):
-        if "role_list" in values:
-            set_company_roles(company=company, roles=values["role_list"])
+        if "role_list" in values and set_company_roles(company=company, roles=values["role_list"]):
+            return {"roles"}
+        return set()
 
 
 class ShareholdingSerializer(CatalogSerializer):

@@ -270,7 +270,12 @@ def test_hostile_bodies_get_a_4xx(world, client, token_for, body):
             "sources",
             'Expected a list of items but got type "dict".',
         ),
-        ({"name": "Onvo", "group": 12}, "group", "Give the slug (a string) of the related object."),
+        (
+            {"name": "Onvo", "group": 12},
+            "group",
+            "Give the slug of the related object: a string of at most 100 letters, digits,"
+            " hyphens or underscores.",
+        ),
     ],
 )
 def test_values_of_the_wrong_json_type_are_refused_not_coerced(

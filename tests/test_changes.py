@@ -1,9 +1,10 @@
 """Every change leaves a trace: who, when, through what, and which fields."""
 
 import pytest
+import yaml
 from django.urls import reverse
 
-from catalog.models import ApiToken, ChangeRecord
+from catalog.models import ApiToken, ChangeRecord, Source
 from tests.conftest import user_with
 from vehicles.seed import load_catalog
 
@@ -132,3 +133,109 @@ def test_the_change_log_query_count_does_not_grow(world, client):
         response = client.get("/api/v1/changes/?limit=1000")
     assert response.json()["count"] > 300
     assert len(many) == len(few)
+
+
+def test_a_change_to_sources_alone_is_recorded_as_such(world, client, editor_auth):
+    ChangeRecord.objects.all().delete()
+    Source.objects.create(
+        slug="second-source", title="AITO", publisher="Example", url="https://example.org/aito"
+    )
+    response = client.patch(
+        "/api/v1/brands/aito/",
+        {"sources": ["test-source", "second-source"]},
+        content_type="application/json",
+        **editor_auth,
+    )
+    assert response.status_code == 200, response.content
+    [change] = changes(client, "object_type=vehicles.brand")
+    assert (change["action"], change["changed_fields"]) == ("changed", ["sources"])
+
+    # Giving the same sources again changes nothing, and the record says so.
+    client.patch(
+        "/api/v1/brands/aito/",
+        {"sources": ["second-source", "test-source"]},
+        content_type="application/json",
+        **editor_auth,
+    )
+    assert [c["changed_fields"] for c in changes(client, "object_type=vehicles.brand")] == [
+        [],
+        ["sources"],
+    ]
+
+
+def test_roles_and_chips_written_through_the_api_are_named(world, client):
+    ChangeRecord.objects.all().delete()
+    _, raw = ApiToken.issue(
+        user=user_with("partners.change_company", "vehicles.change_vehiclemodel"), name="t"
+    )
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    response = client.patch(
+        "/api/v1/companies/seres/",
+        {"roles": ["automaker", "tier1"]},
+        content_type="application/json",
+        **auth,
+    )
+    assert response.status_code == 200, response.content
+    response = client.patch(
+        "/api/v1/vehicle-models/aito-m5/",
+        {"chips": [{"chip": "orin-x", "role": "adas", "quantity": 2}]},
+        content_type="application/json",
+        **auth,
+    )
+    assert response.status_code == 200, response.content
+    named = {
+        c["object"]["slug"]: c["changed_fields"]
+        for c in changes(client, "action=changed")
+        if c["object_type"] != "vehicles.vehiclemodelchip"
+    }
+    assert named == {"seres": ["roles"], "aito-m5": ["chips"]}
+
+
+def test_the_loader_records_a_change_to_sources_or_roles(db, tmp_path):
+    def write(sources, roles):
+        (tmp_path / "catalog.yaml").write_text(
+            yaml.safe_dump(
+                {
+                    "sources": [
+                        {
+                            "slug": "one",
+                            "title": "One",
+                            "publisher": "P",
+                            "url": "https://a.example/1",
+                        },
+                        {
+                            "slug": "two",
+                            "title": "Two",
+                            "publisher": "P",
+                            "url": "https://a.example/2",
+                        },
+                    ],
+                    "companies": [
+                        {
+                            "slug": "seres",
+                            "name": "Seres",
+                            "country": "CN",
+                            "roles": roles,
+                            "sources": sources,
+                        }
+                    ],
+                }
+            )
+        )
+        load_catalog([tmp_path / "catalog.yaml"])
+
+    write(["one"], ["automaker"])
+    [created] = ChangeRecord.objects.filter(object_slug="seres")
+    assert {"roles", "sources"} <= set(created.changed_fields)
+
+    write(["one", "two"], ["automaker", "tier1"])
+    latest = ChangeRecord.objects.filter(object_slug="seres").order_by("-id")
+    assert latest.count() == 2
+    assert (latest[0].action, latest[0].channel, latest[0].changed_fields) == (
+        "changed",
+        "loader",
+        ["roles", "sources"],
+    )
+
+    write(["one", "two"], ["automaker", "tier1"])
+    assert ChangeRecord.objects.filter(object_slug="seres").count() == 2

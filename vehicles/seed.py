@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from catalog.history import LOADER_REASON as CHANGE_REASON
+from catalog.history import record_related_changes
 from catalog.models import Source
 from partners.models import (
     Alliance,
@@ -222,20 +223,27 @@ class Loader:
             instance.save()
         self.cache[model][instance.slug] = instance
 
-        related_changed = False
-        for name, related_model in section.many.items():
-            if name in record:
-                related_changed |= self.sync_set(
-                    getattr(instance, name), self.lookup_many(related_model, record[name], where)
-                )
+        wanted = {
+            name: self.lookup_many(related_model, record[name], where)
+            for name, related_model in section.many.items()
+            if name in record
+        }
         if sources is not None:
-            related_changed |= self.sync_set(
-                instance.sources, self.lookup_many(Source, sources, where)
-            )
-        if roles is not None:
-            related_changed |= self.sync_roles(instance, roles, where)
-        if chips is not None:
-            related_changed |= self.sync_chips(instance, chips, where)
+            wanted["sources"] = self.lookup_many(Source, sources, where)
+        related_changed = {
+            name
+            for name, objects in wanted.items()
+            if self.sync_set(getattr(instance, name), objects)
+        }
+        if roles is not None and self.sync_roles(instance, roles, where):
+            related_changed.add("roles")
+        if chips is not None and self.sync_chips(instance, chips, where):
+            related_changed.add("chips")
+        if related_changed and not changed:
+            # Only relations changed: the row is saved again so history records the change.
+            instance._change_reason = CHANGE_REASON
+            instance.save(update_fields=["updated"])
+        record_related_changes(instance, related_changed)
         status = (
             "created" if created else ("updated" if changed or related_changed else "unchanged")
         )

@@ -104,8 +104,12 @@ class VehicleModelSerializer(CatalogSerializer):
         return None
 
     def save_extra(self, vehicle_model, values):
-        if "chip_fittings" in values:
-            set_vehicle_model_chips(vehicle_model=vehicle_model, fittings=values["chip_fittings"])
+        fittings = values.get("chip_fittings")
+        if fittings is not None and set_vehicle_model_chips(
+            vehicle_model=vehicle_model, fittings=fittings
+        ):
+            return {"chips"}
+        return set()
 
 
 class PartnershipSerializer(CatalogSerializer):
