@@ -719,7 +719,9 @@ class GraphEdgeSerializer(serializers.Serializer):
         choices=ChipRole.choices, required=False, help_text="uses, of a chip: what it does."
     )
     quantity = serializers.IntegerField(
-        required=False, help_text="uses, from a vehicle model to a chip: chips fitted."
+        required=False,
+        allow_null=True,
+        help_text="uses, from a vehicle model to a chip: chips fitted (null: not stated).",
     )
     sources = serializers.ListField(
         child=serializers.SlugField(), help_text="Slugs of the sources backing the link."

@@ -177,7 +177,7 @@ def world(db):
         adas_stack=nop,
     )
     VehicleModelChip.objects.create(vehicle_model=lynk08, chip=orin, role="adas", quantity=2)
-    VehicleModelChip.objects.create(vehicle_model=lynk08, chip=sa8295, role="cockpit")
+    VehicleModelChip.objects.create(vehicle_model=lynk08, chip=sa8295, role="cockpit", quantity=1)
 
     aito_hima = AllianceMembership.objects.create(
         slug="hima-aito", alliance=hima, brand=aito, joined_on=datetime.date(2021, 12, 1)

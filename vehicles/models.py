@@ -156,7 +156,7 @@ class ChipRole(models.TextChoices):
 
 
 class VehicleModelChip(TimeStampedModel):
-    """A chip fitted to a vehicle model, in a given role and number."""
+    """A chip fitted to a vehicle model, in a given role and, where a source says, number."""
 
     Role = ChipRole
 
@@ -166,7 +166,10 @@ class VehicleModelChip(TimeStampedModel):
     chip = models.ForeignKey(Chip, on_delete=models.PROTECT, related_name="fittings")
     role = models.CharField(max_length=20, choices=Role.choices)
     quantity = models.PositiveSmallIntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(SMALL_INTEGER_MAX)]
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(SMALL_INTEGER_MAX)],
+        help_text="How many are fitted; empty when no source states it (it can vary by trim).",
     )
     sources = models.ManyToManyField(Source, blank=True, related_name="cited_by_chip_fittings")
 
@@ -181,14 +184,14 @@ class VehicleModelChip(TimeStampedModel):
             ),
             choices_check("role", ChipRole),
             models.CheckConstraint(
-                condition=Q(quantity__gte=1),
+                condition=Q(quantity__isnull=True) | Q(quantity__gte=1),
                 name="vehicles_chipfitting_quantity_positive",
                 violation_error_message="quantity must be at least 1.",
             ),
         ]
 
     def __str__(self):
-        count = f"{self.quantity} x " if self.quantity != 1 else ""
+        count = f"{self.quantity} x " if self.quantity not in (None, 1) else ""
         return f"{count}{self.chip} ({self.get_role_display()})"
 
 

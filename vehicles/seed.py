@@ -276,7 +276,7 @@ class Loader:
             fitting = VehicleModelChip.objects.filter(
                 vehicle_model=vehicle_model, chip=chip, role=item.get("role")
             ).first()
-            quantity = item.get("quantity", 1)
+            quantity = item.get("quantity")
             if fitting is None or fitting.quantity != quantity:
                 fitting = fitting or VehicleModelChip(
                     vehicle_model=vehicle_model, chip=chip, role=item.get("role")

@@ -50,7 +50,13 @@ class ChipFittingSerializer(serializers.ModelSerializer):
 
     chip = SummaryField(queryset=Chip.objects.all())
     role = serializers.ChoiceField(choices=ChipRole.choices)
-    quantity = strict(serializers.IntegerField)(min_value=1, max_value=32, default=1)
+    quantity = strict(serializers.IntegerField)(
+        min_value=1,
+        max_value=32,
+        allow_null=True,
+        default=None,
+        help_text="How many are fitted; null when no source states it.",
+    )
 
     class Meta:
         model = VehicleModelChip

@@ -11,7 +11,7 @@ def set_vehicle_model_chips(*, vehicle_model, fittings):
 
     Fittings already present keep their row (and their cited sources).
     """
-    wanted = {(item["chip"].pk, item["role"]): item.get("quantity", 1) for item in fittings}
+    wanted = {(item["chip"].pk, item["role"]): item.get("quantity") for item in fittings}
     current = {(f.chip_id, f.role): f for f in vehicle_model.chip_fittings.all()}
     changed = False
     for key, fitting in current.items():
