@@ -4,6 +4,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -202,16 +203,33 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(cls, *, user, name, expires_at=None):
-        """Create a token; returns (token row, the raw token to hand over once)."""
+        """Create a token; returns (token row, the raw token to hand over once).
+
+        Raises ValidationError for a token that could never be used (see clean())."""
         raw = secrets.token_urlsafe(32)
-        token = cls.objects.create(
+        token = cls(
             user=user,
             name=name,
             expires_at=expires_at,
             prefix=raw[: cls.PREFIX_LENGTH],
             digest=token_digest(raw),
         )
+        token.full_clean()
+        token.save()
         return token, raw
+
+    def clean(self):
+        """A new token must be usable: for an active user, expiring in the future."""
+        super().clean()
+        if not self._state.adding:
+            return
+        errors = {}
+        if self.user_id is not None and not self.user.is_active:
+            errors["user"] = "This user is inactive: a token for them would be refused."
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            errors["expires_at"] = "Give a moment in the future, or leave empty for no expiry."
+        if errors:
+            raise ValidationError(errors)
 
     def revoke(self):
         if self.revoked_at is None:

@@ -45,11 +45,12 @@ def test_a_bad_token_is_401(world, client, token_for, problem):
     if problem == "wrong":
         auth = {"HTTP_AUTHORIZATION": "Bearer not-a-token"}
     else:
-        auth = token_for(
-            "vehicles.add_brand", expires_at=timezone.now() - datetime.timedelta(days=1)
-        )
-        if problem == "revoked":
-            ApiToken.objects.filter(name="tests").update(expires_at=None)
+        auth = token_for("vehicles.add_brand")
+        if problem == "expired":
+            ApiToken.objects.filter(name="tests").update(
+                expires_at=timezone.now() - datetime.timedelta(days=1)
+            )
+        else:
             ApiToken.objects.get(name="tests").revoke()
     response = post(client, "/api/v1/brands/", {"name": "Onvo", "group": "seres"}, auth)
     assert response.status_code == 401

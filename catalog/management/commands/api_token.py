@@ -12,6 +12,7 @@ import datetime
 from argparse import ArgumentTypeError
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from django.utils import timezone
@@ -77,12 +78,16 @@ class Command(BaseCommand):
 
     def handle_create(self, *, username, name, expires_in_days, **options):
         user = self.find_user(username)
-        if not user.is_active:
-            raise CommandError(f"User {username!r} is inactive: a token for them would be refused.")
         expires_at = None
         if expires_in_days:
             expires_at = timezone.now() + datetime.timedelta(days=expires_in_days)
-        token, raw = ApiToken.issue(user=user, name=name, expires_at=expires_at)
+        try:
+            token, raw = ApiToken.issue(user=user, name=name, expires_at=expires_at)
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items()
+            )
+            raise CommandError(f"No token created. {problems}") from None
         self.stdout.write(
             f"Created token {token.prefix} (id {token.pk}) {name!r} for {user}, "
             f"expires {moment(expires_at) if expires_at else 'never'}."
