@@ -116,6 +116,12 @@ class SummaryField(serializers.SlugRelatedField):
         list_kwargs.update({key: kwargs[key] for key in kwargs if key in MANY_RELATION_KWARGS})
         return ListOnlyRelatedField(**list_kwargs)
 
+    def run_validation(self, data=serializers.empty):
+        # DRF reads "" as null for relations; here only null is null, as the schema says.
+        if data == "":
+            self.fail("invalid")
+        return super().run_validation(data)
+
     def to_internal_value(self, data):
         # Not a slug (NUL bytes, lone surrogates, too long): no such object can exist,
         # and the text must never reach the database, which may refuse it.

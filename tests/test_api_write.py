@@ -278,6 +278,13 @@ def test_hostile_bodies_get_a_4xx(world, client, token_for, body):
             "Give the slug of the related object: a string of at most 100 letters, digits,"
             " hyphens or underscores.",
         ),
+        # An empty string is not a way of saying null.
+        (
+            {"name": "Onvo", "group": ""},
+            "group",
+            "Give the slug of the related object: a string of at most 100 letters, digits,"
+            " hyphens or underscores.",
+        ),
     ],
 )
 def test_values_of_the_wrong_json_type_are_refused_not_coerced(
