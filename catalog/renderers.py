@@ -53,6 +53,12 @@ class CatalogCSVRenderer(BaseRenderer):
     def header(rows, view):
         if rows:
             return list(rows[0].keys())
-        if view is not None and hasattr(view, "get_serializer"):
-            return list(view.get_serializer().fields.keys())
+        # No rows: the columns come from the serializer that would have written them.
+        answer = getattr(view, "response_serializer", None)
+        if answer is not None:
+            fields = answer().fields
+            results = fields.get("results")
+            return list(results.child.fields if results is not None else fields)
+        if getattr(view, "serializer_class", None) is not None:
+            return list(view.get_serializer().fields)
         return []

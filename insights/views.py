@@ -20,9 +20,13 @@ def bound(values, pick):
 
 
 class InsightView(ErrorsAsJSONMixin, GenericAPIView):
-    """An analysis over the rows a resource FilterSet selects; answers are not paginated."""
+    """An analysis over the rows a resource FilterSet selects; answers are not paginated.
+
+    `response_serializer` is the answer's shape; its `results` give the CSV columns,
+    which CSV shows even when there are no rows."""
 
     filter_backends = [StrictFilterBackend]
+    response_serializer = None
     pagination_class = None
     content_negotiation_class = CatalogContentNegotiation
 
@@ -43,7 +47,9 @@ class DeliverySeriesView(InsightView):
     queryset = Delivery.objects.all()
     filterset_class = filters.DeliverySeriesFilterSet
 
-    @extend_schema(filters=True, responses={200: serializers.DeliverySeriesSerializer})
+    response_serializer = serializers.DeliverySeriesSerializer
+
+    @extend_schema(filters=True, responses={200: response_serializer})
     def get(self, request):
         deliveries, params = self.parse(request)
         group_by = params.get("group_by") or "alliance"
@@ -59,7 +65,7 @@ class DeliverySeriesView(InsightView):
         for point in points:
             point["key"] = summary_of(*point["key"], request)
         return Response(
-            serializers.DeliverySeriesSerializer(
+            self.response_serializer(
                 {
                     "group_by": group_by,
                     "period": period,
@@ -85,7 +91,9 @@ class DependenciesView(InsightView):
     queryset = Brand.objects.all()
     filterset_class = filters.DependencyFilterSet
 
-    @extend_schema(filters=True, responses={200: serializers.DependenciesSerializer})
+    response_serializer = serializers.DependenciesSerializer
+
+    @extend_schema(filters=True, responses={200: response_serializer})
     def get(self, request):
         brands, params = self.parse(request)
         brands = Brand.objects.filter(pk__in=brands.values("pk"))
@@ -97,7 +105,7 @@ class DependenciesView(InsightView):
                 weight_from, weight_to = weight_from or latest[0], weight_to or latest[1]
         as_of = params.get("active_on") or today()
         return Response(
-            serializers.DependenciesSerializer(
+            self.response_serializer(
                 {
                     "brands": brands.count(),
                     "weight_from": weight_from,
@@ -127,7 +135,9 @@ class ExposureView(InsightView):
     queryset = Brand.objects.all()
     filterset_class = filters.ExposureFilterSet
 
-    @extend_schema(filters=True, responses={200: serializers.ExposureSerializer})
+    response_serializer = serializers.ExposureSerializer
+
+    @extend_schema(filters=True, responses={200: response_serializer})
     def get(self, request):
         brands, params = self.parse(request)
         companies = list(params.get("company") or [])
@@ -193,7 +203,7 @@ class ExposureView(InsightView):
                 }
             )
         return Response(
-            serializers.ExposureSerializer(
+            self.response_serializer(
                 {
                     "companies": [
                         supplier_of(company.slug, company.name, company.country, request)

@@ -275,3 +275,17 @@ def test_insight_query_counts_do_not_grow_with_the_data(world, client, url):
         assert client.get(url).status_code == 200
     assert VehicleModel.objects.count() > grow_more
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize(
+    ("url", "first_columns"),
+    [
+        ("/api/v1/insights/deliveries/?month__gte=2001-01&month__lte=2001-03", ["key", "period"]),
+        ("/api/v1/insights/exposure/?country=KR", ["brand"]),
+    ],
+)
+def test_an_empty_answer_as_csv_still_names_its_columns(world, client, url, first_columns):
+    response = client.get(url + "&format=csv")
+    assert response.status_code == 200, response.content
+    [header] = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert header[: len(first_columns)] == first_columns
