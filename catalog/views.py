@@ -19,7 +19,14 @@ from catalog.serializers import ChangeRecordSerializer, SourceSerializer
 
 
 class CatalogContentNegotiation(DefaultContentNegotiation):
-    """An unknown `?format=` is a 400 that lists the formats, not DRF's bare 404."""
+    """An unknown or empty `?format=` is a 400 that lists the formats, not DRF's bare 404
+    (or, when empty, silently ignored)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        param = self.settings.URL_FORMAT_OVERRIDE
+        if not format_suffix and param and request.query_params.get(param) == "":
+            self.filter_renderers(renderers, "")
+        return super().select_renderer(request, renderers, format_suffix)
 
     def filter_renderers(self, renderers, format):
         matching = [renderer for renderer in renderers if renderer.format == format]

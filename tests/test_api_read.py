@@ -219,6 +219,7 @@ def test_ordering_on_documented_fields(world, api):
         ("offset=abc", "offset", "Must be a whole number from 0 to"),
         ("ordering=colour", "ordering", "Cannot order by colour. Accepted: slug, -slug"),
         ("format=xml", "format", "Unknown format 'xml'. Accepted: json, api, csv."),
+        ("format=", "format", "Unknown format ''. Accepted: json, api, csv."),
         (
             "positioning=cheap",
             "positioning",
