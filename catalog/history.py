@@ -17,6 +17,9 @@ from simple_history.signals import post_create_historical_record
 from catalog.models import ChangeAction, ChangeChannel, ChangeRecord
 
 LOADER_REASON = "Loaded from fixtures"
+RESTORE_REASON = "Restored from backup"
+# Writes by a command rather than a person: the command is the actor.
+COMMAND_CHANNELS = {LOADER_REASON: ChangeChannel.LOADER, RESTORE_REASON: ChangeChannel.RESTORE}
 ACTIONS = {"+": ChangeAction.CREATED, "~": ChangeAction.CHANGED, "-": ChangeAction.DELETED}
 SKIPPED_FIELDS = {"created", "updated"}
 
@@ -55,14 +58,18 @@ def record_related_changes(instance, names):
 
 
 def channel_of(request, reason):
-    if reason == LOADER_REASON:
-        return ChangeChannel.LOADER
+    if reason in COMMAND_CHANNELS:
+        return COMMAND_CHANNELS[reason]
     path = getattr(request, "path", "") if request is not None else ""
     if path.startswith("/api/"):
         return ChangeChannel.API
     if path.startswith("/admin/"):
         return ChangeChannel.ADMIN
     return ChangeChannel.OTHER
+
+
+def command_actor(channel):
+    return channel if channel in COMMAND_CHANNELS.values() else ""
 
 
 @receiver(post_create_historical_record)
@@ -78,9 +85,7 @@ def record_change(sender, instance, history_instance, history_user=None, **kwarg
         action=ACTIONS[history_instance.history_type],
         changed_fields=changed_fields(history_instance),
         actor=user,
-        actor_name=user.get_username()
-        if user
-        else ("loader" if channel == ChangeChannel.LOADER else ""),
+        actor_name=user.get_username() if user else command_actor(channel),
         channel=channel,
         at=history_instance.history_date,
     )

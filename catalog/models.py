@@ -252,6 +252,7 @@ class ChangeChannel(models.TextChoices):
     API = "api", "API"
     ADMIN = "admin", "Admin"
     LOADER = "loader", "Seed loader"
+    RESTORE = "restore", "Backup restore"
     OTHER = "other", "Other (shell, scripts)"
 
 
@@ -271,7 +272,9 @@ class ChangeRecord(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    actor_name = models.CharField(max_length=150, help_text="Username, or 'loader'.")
+    actor_name = models.CharField(
+        max_length=150, help_text="Username, or 'loader' or 'restore' for those commands."
+    )
     channel = models.CharField(max_length=10, choices=ChangeChannel.choices)
     at = models.DateTimeField(db_index=True)
 

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from catalog.management.commands._backup import EXCLUDED, catalog_shapes, clear_catalog
-from catalog.models import ApiToken
+from catalog.models import ApiToken, ChangeRecord
 from catalog.urls import router
 from tests.conftest import user_with
 from vehicles.models import Brand, Delivery, VehicleModel
@@ -269,3 +269,18 @@ def test_on_postgresql_restored_tables_take_new_rows(on_postgres, world, client,
         HTTP_AUTHORIZATION=f"Bearer {raw}",
     )
     assert response.status_code == 201, response.json()
+
+
+def test_a_restore_is_in_the_change_log_as_the_restore_command(world, tmp_path):
+    backup(tmp_path / "catalog.json")
+    empty_the_catalog()
+    ChangeRecord.objects.all().delete()
+
+    restore(tmp_path / "catalog.json")
+
+    records = ChangeRecord.objects.all()
+    assert set(records.values_list("channel", "actor_name", "action")) == {
+        ("restore", "restore", "created")
+    }
+    hima_figure = records.get(object_slug=world.obj.slug)
+    assert {"alliance", "month", "units", "sources"} <= set(hima_figure.changed_fields)

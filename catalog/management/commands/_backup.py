@@ -28,6 +28,8 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, tran
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
+from catalog.history import RESTORE_REASON, record_related_changes
+
 FORMAT = "smart-vehicle-catalog-backup"
 VERSION = 1
 BACKUP_APPS = ("catalog", "partners", "vehicles")
@@ -37,7 +39,6 @@ BACKUP_APPS = ("catalog", "partners", "vehicles")
 EXCLUDED = {"catalog.apitoken", "catalog.changerecord"}
 # Slug-less models, written inside their owner: model label -> the foreign key to it.
 NESTED = {"partners.companyrole": "company", "vehicles.vehiclemodelchip": "vehicle_model"}
-CHANGE_REASON = "Restored from backup"
 
 
 class BackupError(Exception):
@@ -346,13 +347,14 @@ class Reader:
         return obj
 
     def save(self, obj, where):
-        obj._change_reason = CHANGE_REASON
+        obj._change_reason = RESTORE_REASON
         try:
             obj.save(force_insert=True)
         except DatabaseError as error:
             raise BackupError(f"{where}: the database refused it: {error}") from None
 
     def link_many(self, shape, obj, fields, where):
+        record_related_changes(obj, {field.name for field in shape.many if fields.get(field.name)})
         for field in shape.many:
             slugs = fields.get(field.name) or []
             through = field.remote_field.through
