@@ -64,16 +64,12 @@ def as_api_exception(exc):
         )
     if isinstance(exc, RequestDataTooBig):
         # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE when DRF asks.
-        return too_large()
+        return PayloadTooLarge(
+            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+        )
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     return exc
-
-
-def too_large():
-    return PayloadTooLarge(
-        f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
-    )
 
 
 def flat_codes(codes):

@@ -6,8 +6,6 @@ from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 
-from catalog.exceptions import too_large
-
 MAX_NESTING = 32
 
 
@@ -26,15 +24,14 @@ def depth(value, limit):
 
 
 class LimitedJSONParser(JSONParser):
-    """Bodies over DATA_UPLOAD_MAX_MEMORY_SIZE are a 413 (Django enforces the limit when
-    the body is read; checked here too for streams that arrive without a length), and
-    deep nesting is refused before it can exhaust the recursion."""
+    """Deep nesting is refused before it can exhaust the recursion.
+
+    The size is not checked here: DRF hands JSON over as `request.body`, which Django
+    refuses past DATA_UPLOAD_MAX_MEMORY_SIZE, whatever the Content-Length says, and
+    catalog.exceptions answers that with a 413."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        body = stream.read(limit + 1) if stream is not None else b""
-        if len(body) > limit:
-            raise too_large()
+        body = stream.read() if stream is not None else b""
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             data = json.loads(body.decode(encoding))
