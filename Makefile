@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 ADDR   ?= 127.0.0.1:8000
 DEV    := DJANGO_DEBUG=1
 
-.PHONY: install run migrate seed superuser test lint format schema check bench clean
+.PHONY: install run migrate seed superuser test test-fast fuzz lint format schema check bench clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,19 @@ run: seed
 superuser: migrate
 	$(DEV) $(BIN)/python manage.py createsuperuser
 
+# Tests run in parallel, one database per worker (pytest-xdist; WORKERS=1 runs in series).
+# `make test` runs everything; `make test-fast` skips the Schemathesis run, `make fuzz` is
+# only that run (FUZZ_EXAMPLES=200 make fuzz for a longer hunt).
+WORKERS ?= auto
+
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(WORKERS) $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/pytest -n $(WORKERS) -m "not fuzz" $(PYTEST_ARGS)
+
+fuzz: install
+	$(BIN)/pytest -n $(WORKERS) -m fuzz $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -207,6 +207,10 @@ class ApiToken(models.Model):
 
         Raises ValidationError for a token that could never be used (see clean())."""
         raw = secrets.token_urlsafe(32)
+        while raw.startswith("-"):
+            # The prefix is typed as a command-line argument (`api_token revoke PREFIX`),
+            # where a leading dash reads as an option.
+            raw = secrets.token_urlsafe(32)
         token = cls(
             user=user,
             name=name,

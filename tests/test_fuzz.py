@@ -17,9 +17,11 @@ from schemathesis.config import SchemathesisConfig
 
 from catalog.models import ApiToken, token_digest
 
+pytestmark = pytest.mark.fuzz
+
 COMMITTED = settings.BASE_DIR / "openapi.yaml"
 # Examples per operation and stateful runs; raise them for a longer hunt
-# (FUZZ_EXAMPLES=200 make test PYTEST_ARGS=tests/test_fuzz.py).
+# (FUZZ_EXAMPLES=200 make fuzz).
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", "30"))
 
