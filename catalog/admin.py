@@ -2,7 +2,9 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import UniqueConstraint
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -46,9 +48,96 @@ class CatalogAdmin(SimpleHistoryAdmin):
         )
 
 
+def constraint_fields(constraint):
+    """The names of the fields a model constraint reads (its fields and its condition)."""
+    names = set(getattr(constraint, "fields", ()))
+    condition = getattr(constraint, "condition", None)
+    if condition is not None:
+        names |= condition.referenced_base_fields
+    return names
+
+
+class ModelRulesInlineFormSet(forms.BaseInlineFormSet):
+    """Inline rows checked against every rule of their model, as a stand-alone form is.
+
+    Django leaves out of an inline row's validation the constraints that read the
+    relation to the page's object (it may not be saved yet), and compares the rows of
+    one save only on unconditional unique constraints. Such a mistake used to reach the
+    database as an IntegrityError. Here those constraints are checked once the relation
+    is known: against stored rows, and between the rows of this save (a conditional
+    unique constraint, like "one open membership per brand and alliance"), with the
+    model's message on the row at fault.
+    """
+
+    def clean(self):
+        super().clean()
+        fk_name = self.fk.name
+        constraints = [
+            constraint
+            for constraint in self.model._meta.constraints
+            if fk_name in constraint_fields(constraint)
+        ]
+        if not constraints:
+            return
+        rows = [
+            form
+            for form in self.forms
+            if form.is_valid()
+            and form not in self.deleted_forms
+            and not (form.instance._state.adding and not form.has_changed())
+        ]
+        parent_stored = not self.instance._state.adding
+        # Rows of this formset are judged by their values in this save, not as stored.
+        own = [form.instance.pk for form in self.initial_forms if form.instance.pk]
+        for constraint in constraints:
+            if isinstance(constraint, UniqueConstraint):
+                self.check_unique(constraint, rows, own, parent_stored)
+            elif parent_stored:
+                for form in rows:
+                    try:
+                        constraint.validate(
+                            self.model, form.instance, using=self.instance._state.db
+                        )
+                    except ValidationError as error:
+                        form.add_error(None, error)
+
+    def check_unique(self, constraint, rows, own, parent_stored):
+        seen = {}
+        for form in list(rows):
+            instance = form.instance
+            values = {
+                name: getattr(instance, self.model._meta.get_field(name).attname)
+                for name in constraint.fields
+            }
+            # NULLs are distinct in a unique index; the parent's own key may be unset yet.
+            if any(value is None for name, value in values.items() if name != self.fk.name):
+                continue
+            if constraint.condition is not None and not constraint.condition.check(
+                instance._get_field_expression_map(meta=self.model._meta)
+            ):
+                continue
+            key = tuple(value for name, value in values.items() if name != self.fk.name)
+            clash = key in seen
+            if not clash and parent_stored:
+                stored = self.model._default_manager.filter(**values)
+                if constraint.condition is not None:
+                    stored = stored.filter(constraint.condition)
+                clash = stored.exclude(pk__in=own).exists()
+            if clash:
+                form.add_error(None, self.unique_message(constraint, instance))
+            else:
+                seen[key] = form
+
+    def unique_message(self, constraint, instance):
+        if constraint.violation_error_message != constraint.default_violation_error_message:
+            return constraint.get_violation_error_message()
+        return instance.unique_error_message(self.model, constraint.fields)
+
+
 class SourcedInline(admin.TabularInline):
     """An inline whose rows cite sources and link to their own page."""
 
+    formset = ModelRulesInlineFormSet
     extra = 0
     show_change_link = True
     autocomplete_fields = ["sources"]

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 
-from catalog.admin import CatalogAdmin, https_formfield
+from catalog.admin import CatalogAdmin, ModelRulesInlineFormSet, https_formfield
 from partners.models import (
     Alliance,
     Chip,
@@ -48,6 +48,7 @@ class CompanyForm(forms.ModelForm):
 
 class ShareholdingInline(admin.TabularInline):
     model = Shareholding
+    formset = ModelRulesInlineFormSet
     fk_name = "company"
     extra = 0
     autocomplete_fields = ["holder", "sources"]
