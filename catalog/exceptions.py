@@ -8,7 +8,7 @@ object as a whole) and is empty for errors that concern no field.
 """
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
@@ -117,25 +117,52 @@ def exception_handler(exc, context):
     return response
 
 
+def wants_json(request):
+    """API paths, and clients that do not ask for HTML, get the JSON error document."""
+    if request.path.startswith("/api/"):
+        return True
+    if request.path.startswith("/admin/"):
+        return False
+    return "text/html" not in request.headers.get("Accept", "")
+
+
+def json_error(status_code, code, detail):
+    return JsonResponse(
+        {"status": status_code, "code": code, "detail": detail, "errors": {}}, status=status_code
+    )
+
+
+def json_bad_request(request, exception=None):
+    """400 raised by Django before any view: a Host this service does not serve, too many
+    query or form fields, a body that cannot be read."""
+    if isinstance(exception, DisallowedHost):
+        return json_error(400, "bad_host", "This service does not answer for that Host header.")
+    if isinstance(exception, TooManyFieldsSent):
+        return json_error(
+            400,
+            "too_many_fields",
+            f"Too many query parameters or form fields (at most "
+            f"{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}).",
+        )
+    if not wants_json(request):
+        return defaults.bad_request(request, exception)
+    return json_error(400, "bad_request", "The request could not be understood.")
+
+
+def json_permission_denied(request, exception=None):
+    if not wants_json(request):
+        return defaults.permission_denied(request, exception)
+    return json_error(403, "permission_denied", "You do not have permission to do that.")
+
+
 def json_not_found(request, exception=None):
     """404 for unknown API URLs in the API's error shape; HTML elsewhere (the admin)."""
-    if not request.path.startswith("/api/"):
+    if not wants_json(request):
         return defaults.page_not_found(request, exception)
-    return JsonResponse(
-        {"status": 404, "code": "not_found", "detail": "No such resource.", "errors": {}},
-        status=404,
-    )
+    return json_error(404, "not_found", "No such resource.")
 
 
 def json_server_error(request):
-    if not request.path.startswith("/api/"):
+    if not wants_json(request):
         return defaults.server_error(request)
-    return JsonResponse(
-        {
-            "status": 500,
-            "code": "error",
-            "detail": "Internal error; it has been logged.",
-            "errors": {},
-        },
-        status=500,
-    )
+    return json_error(500, "error", "Internal error; it has been logged.")

@@ -103,6 +103,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several writers at once (2 gunicorn workers, threads) on the embedded default:
+    # write-ahead logging lets readers go on while one writes; a write transaction takes
+    # the lock when it begins (IMMEDIATE), so it waits its turn (up to `timeout` seconds)
+    # instead of failing with "database is locked" when it upgrades a read lock.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": int(os.environ.get("SQLITE_BUSY_TIMEOUT", "20")),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis, when configured, is shared by every worker for the cache and the throttle
@@ -231,6 +241,7 @@ SPECTACULAR_SETTINGS = {
         "catalog.openapi.trim_country_lists",
         "catalog.openapi.dates_have_patterns",
         "catalog.openapi.link_created_resources",
+        "catalog.openapi.conditional_requests",
     ],
 }
 
@@ -253,6 +264,14 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"client_mistake": {"()": "catalog.logfilters.ClientMistakeFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "security": {"class": "logging.StreamHandler", "filters": ["client_mistake"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # A wrong Host or too many fields is the client's mistake: one line, no traceback.
+        "django.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+    },
 }

@@ -39,5 +39,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "catalog.exceptions.json_bad_request"
+handler403 = "catalog.exceptions.json_permission_denied"
 handler404 = "catalog.exceptions.json_not_found"
 handler500 = "catalog.exceptions.json_server_error"
