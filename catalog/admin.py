@@ -2,10 +2,14 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import UniqueConstraint
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from catalog.history import record_related_changes
@@ -24,7 +28,62 @@ def https_formfield(db_field, **kwargs):
     return db_field.formfield(**{**URL_AS_HTTPS.get(type(db_field), {}), **kwargs})
 
 
-class CatalogAdmin(SimpleHistoryAdmin):
+# How many referring rows a delete page names per kind of fact.
+REFERRERS_SHOWN = 10
+
+
+def many_to_many_referrers(objs, limit=REFERRERS_SHOWN):
+    """Rows that point at any of `objs` through a plain many-to-many link (the facts that
+    cite a source, the stacks that compute on a chip): [(model, rows, how many)].
+
+    Deleting would silently drop those links; a delete is refused while they exist.
+    Links with their own model (a vehicle model's chip fittings) protect by foreign key.
+    """
+    found = []
+    model = type(objs[0])
+    for relation in model._meta.related_objects:
+        if not relation.many_to_many or not relation.through._meta.auto_created:
+            continue
+        referrers = relation.related_model._default_manager.filter(
+            **{f"{relation.field.name}__in": objs}
+        ).distinct()
+        count = referrers.count()
+        if count:
+            found.append((relation.related_model, list(referrers[:limit]), count))
+    return found
+
+
+class ManyToManyProtectedMixin:
+    """The delete page (and the bulk delete action) lists the facts that still link to
+    the row through a many-to-many relation, as Django lists protected foreign keys,
+    and refuses the delete until they are unlinked."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        objs = list(objs)
+        if objs:
+            for model, rows, count in many_to_many_referrers(objs):
+                protected.extend(self.referrer_label(row) for row in rows)
+                if count > len(rows):
+                    protected.append(
+                        f"{capfirst(model._meta.verbose_name_plural)}: {count - len(rows)} more"
+                    )
+        return deleted, model_count, perms_needed, protected
+
+    def referrer_label(self, obj):
+        opts = obj._meta
+        name = capfirst(opts.verbose_name)
+        try:
+            url = reverse(
+                f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change",
+                args=[quote(obj.pk)],
+            )
+        except NoReverseMatch:
+            return f"{name}: {obj}"
+        return format_html('{}: <a href="{}">{}</a>', name, url, obj)
+
+
+class CatalogAdmin(ManyToManyProtectedMixin, SimpleHistoryAdmin):
     """Defaults for every catalog entry: slug from the name, sources by autocomplete,
     timestamps read-only, and the change history (who changed what) one click away."""
 
@@ -144,7 +203,7 @@ class SourcedInline(admin.TabularInline):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(ManyToManyProtectedMixin, SimpleHistoryAdmin):
     list_display = ["title", "publisher", "published_on", "reliability", "url"]
     list_filter = ["reliability", "publisher"]
     search_fields = ["slug", "title", "publisher", "url", "note"]
