@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 ADDR   ?= 127.0.0.1:8000
 DEV    := DJANGO_DEBUG=1
 
-.PHONY: install run migrate seed superuser test test-fast fuzz lint format schema check bench clean
+.PHONY: install run migrate seed superuser test test-fast fuzz lint format schema check bench screenshots clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,3 +64,7 @@ schema: install
 
 bench: install
 	$(BIN)/python bench/api_bench.py
+
+# PNGs of each kind of page (explorer and admin) on the seeded catalog, for a reviewer.
+screenshots: install
+	SCREENSHOTS_DIR=screenshots $(BIN)/pytest -m browser -p no:cacheprovider $(PYTEST_ARGS)

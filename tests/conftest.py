@@ -17,6 +17,7 @@ from partners.models import (
     Shareholding,
 )
 from partners.services import set_company_roles
+from tests.browser import _seed_dump, chromium, seeded_catalog, visit  # noqa: F401
 from vehicles.models import (
     AllianceMembership,
     Brand,
