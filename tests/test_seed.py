@@ -90,7 +90,9 @@ def test_the_catalog_has_the_breadth_researchers_expect(seeded):
 
 
 def test_hima_has_its_five_brands_and_monthly_deliveries(seeded):
-    members = AllianceMembership.objects.filter(alliance__slug="hima").order_by("joined_on")
+    members = AllianceMembership.objects.filter(alliance__slug="hima").order_by(
+        "joined_on", "brand__name"
+    )
     assert [m.brand.slug for m in members] == ["aito", "luxeed", "stelato", "maextro", "shangjie"]
     assert all(m.joined_on for m in members)
     totals = Delivery.objects.filter(alliance__slug="hima", brand__isnull=True)
