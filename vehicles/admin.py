@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 
 from catalog.admin import CatalogAdmin, SourcedInline
@@ -7,15 +8,37 @@ from vehicles.models import (
     AllianceMembership,
     Brand,
     Delivery,
+    DeliveryGap,
     DeliveryTotal,
+    LinkStatus,
     Partnership,
     VehicleModel,
     VehicleModelChip,
+    link_status_q,
 )
+
+CHIPS_AND_REASON = "Give the chips or the reason they are unknown, not both."
+
+
+class ChipFittingFormSet(SourcedInline.formset):
+    """Chips kept by this save, checked against the reason (if any) that they are unknown."""
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form
+            for form in self.forms
+            if form.has_changed() or form.instance.pk
+            if not (self.can_delete and self._should_delete_form(form))
+            if form.cleaned_data.get("chip")
+        ]
+        if kept and self.instance.chips_unknown:
+            raise forms.ValidationError(CHIPS_AND_REASON)
 
 
 class ChipFittingInline(SourcedInline):
     model = VehicleModelChip
+    formset = ChipFittingFormSet
     autocomplete_fields = ["chip", "sources"]
     fields = ["chip", "role", "quantity", "sources"]
     show_change_link = False
@@ -81,6 +104,38 @@ class BrandAdmin(CatalogAdmin):
     inlines = [BrandMembershipInline, PartnershipInline, VehicleModelInline]
 
 
+class LinkStatusFilter(admin.SimpleListFilter):
+    """A smart-stack link's state: linked, unknown (with a reason), or not reviewed yet."""
+
+    link = ""
+
+    def lookups(self, request, model_admin):
+        return LinkStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in LinkStatus.values:
+            return queryset.filter(link_status_q(self.link, self.value()))
+        return queryset
+
+
+class CockpitOsStatusFilter(LinkStatusFilter):
+    title = "cockpit OS status"
+    parameter_name = "cockpit_os_status"
+    link = "cockpit_os"
+
+
+class AdasStackStatusFilter(LinkStatusFilter):
+    title = "ADAS stack status"
+    parameter_name = "adas_stack_status"
+    link = "adas_stack"
+
+
+class ChipsStatusFilter(LinkStatusFilter):
+    title = "chips status"
+    parameter_name = "chips_status"
+    link = "chips"
+
+
 @admin.register(VehicleModel)
 class VehicleModelAdmin(CatalogAdmin):
     list_display = [
@@ -94,7 +149,17 @@ class VehicleModelAdmin(CatalogAdmin):
         "cockpit_os",
         "adas_stack",
     ]
-    list_filter = ["powertrain", "body_type", "brand__group", "brand", "cockpit_os", "adas_stack"]
+    list_filter = [
+        "powertrain",
+        "body_type",
+        "brand__group",
+        "brand",
+        "cockpit_os",
+        "adas_stack",
+        CockpitOsStatusFilter,
+        AdasStackStatusFilter,
+        ChipsStatusFilter,
+    ]
     search_fields = ["slug", "name", "name_zh", "brand__name", "brand__name_zh"]
     autocomplete_fields = ["brand", "cockpit_os", "adas_stack", "sources"]
     list_select_related = ["brand", "cockpit_os", "adas_stack"]
@@ -150,3 +215,13 @@ class DeliveryTotalAdmin(CatalogAdmin):
     search_fields = ["slug", "alliance__name", "alliance__name_zh", "brand__name", "brand__name_zh"]
     autocomplete_fields = ["alliance", "brand", "sources"]
     list_select_related = ["alliance", "brand"]
+
+
+@admin.register(DeliveryGap)
+class DeliveryGapAdmin(CatalogAdmin):
+    list_display = ["month", "alliance", "brand", "reason"]
+    list_filter = ["alliance", "reason", "brand"]
+    search_fields = ["slug", "alliance__name", "alliance__name_zh", "brand__name", "brand__name_zh"]
+    autocomplete_fields = ["alliance", "brand", "sources"]
+    list_select_related = ["alliance", "brand"]
+    date_hierarchy = "month"

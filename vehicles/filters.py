@@ -4,15 +4,26 @@ from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from catalog.filters import BIGGEST_INTEGER, CatalogFilterSet, NonEmpty, SlugFilter, active_on
+from catalog.filters import (
+    BIGGEST_INTEGER,
+    BoolFilter,
+    CatalogFilterSet,
+    NonEmpty,
+    SlugFilter,
+    active_on,
+)
 from partners.models import Alliance, Chip, Company, DriverAssistStack, OperatingSystem
 from vehicles.models import (
+    STACK_LINKS,
     AllianceMembership,
     Brand,
     Delivery,
+    DeliveryGap,
     DeliveryTotal,
+    LinkStatus,
     Partnership,
     VehicleModel,
+    link_status_q,
 )
 
 
@@ -73,6 +84,34 @@ class PriceFilter(django_filters.Filter):
         return queryset.filter(price_min_cny__lte=value, price_max_cny__gte=value)
 
 
+class LinkStatusFilter(django_filters.MultipleChoiceFilter):
+    """Models whose smart-stack link is linked, unknown (with a reason) or not reviewed."""
+
+    def __init__(self, link, **kwargs):
+        self.link = link
+        super().__init__(choices=LinkStatus.choices, **kwargs)
+
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        condition = Q()
+        for status in value:
+            condition |= link_status_q(self.link, status)
+        return queryset.filter(condition)
+
+
+class StackCompleteFilter(BoolFilter):
+    """Models with all three smart-stack links (cockpit OS, ADAS stack, chips) set, or not."""
+
+    def filter(self, queryset, value):
+        if value is None:
+            return queryset
+        complete = Q()
+        for link in STACK_LINKS:
+            complete &= link_status_q(link, LinkStatus.LINKED)
+        return queryset.filter(complete if value else ~complete)
+
+
 class VehicleModelFilterSet(CatalogFilterSet):
     brand = SlugFilter("brand", Brand)
     group = SlugFilter("brand__group", Company)
@@ -83,6 +122,20 @@ class VehicleModelFilterSet(CatalogFilterSet):
     adas_supplier = SlugFilter("adas_stack__vendor", Company)
     chip = SlugFilter("chips", Chip)
     chip_designer = SlugFilter("chips__designer", Company)
+    cockpit_os_status = LinkStatusFilter(
+        "cockpit_os",
+        label="Cockpit OS linked, unknown (with a reason) or unreviewed; repeat for OR.",
+    )
+    adas_stack_status = LinkStatusFilter(
+        "adas_stack",
+        label="ADAS stack linked, unknown (with a reason) or unreviewed; repeat for OR.",
+    )
+    chips_status = LinkStatusFilter(
+        "chips", label="Chips linked, unknown (with a reason) or unreviewed; repeat for OR."
+    )
+    stack_complete = StackCompleteFilter(
+        label="true: cockpit OS, ADAS stack and chips all linked; false: at least one missing."
+    )
     price_cny = PriceFilter(
         min_value=0,
         max_value=BIGGEST_INTEGER,
@@ -106,6 +159,9 @@ class VehicleModelFilterSet(CatalogFilterSet):
             "discontinued_on",
             "price_min_cny",
             "price_max_cny",
+            "cockpit_os_unknown",
+            "adas_stack_unknown",
+            "chips_unknown",
         ]
 
 
@@ -183,3 +239,17 @@ class DeliveryTotalFilterSet(CatalogFilterSet):
     class Meta:
         model = DeliveryTotal
         fields = ["slug", "first_month", "last_month", "units", "precision", "computed"]
+
+
+class DeliveryGapFilterSet(CatalogFilterSet):
+    """Known gaps by reporter, month and reason. `brand__isnull=true` keeps alliance gaps only."""
+
+    alliance = SlugFilter("alliance", Alliance)
+    brand = SlugFilter("brand", Brand)
+    group = SlugFilter("brand__group", Company)
+    month_fields = ("month",)
+    search_fields = DeliveryFilterSet.search_fields
+
+    class Meta:
+        model = DeliveryGap
+        fields = ["slug", "month", "reason"]

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -71,8 +71,37 @@ class Powertrain(models.TextChoices):
     ICE = "ice", "Combustion (ICE)"
 
 
+UNKNOWN_HELP = (
+    "Why no {link} is linked (for example: no source names it; it varies by trim). Leave empty "
+    "when a {link} is linked. Empty with no {link} means the model has not been reviewed yet."
+)
+
+
+def unknown_reason(link):
+    """The text field that says why one smart-stack link of a vehicle model is unknown."""
+    return models.TextField(
+        f"why the {link} is unknown", blank=True, help_text=UNKNOWN_HELP.format(link=link)
+    )
+
+
+def linked_or_unknown_check(link, label):
+    """A link is either set or explained as unknown, never both."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{link}__isnull": True}) | Q(**{f"{link}_unknown": ""}),
+        name=f"vehicles_model_{link}_linked_or_unknown",
+        violation_error_message=f"Give the {label} or the reason it is unknown, not both.",
+    )
+
+
 class VehicleModel(CatalogEntry):
-    """A car model (or a trim whose smart stack differs) with its cockpit OS, ADAS and chips."""
+    """A car model (or a trim whose smart stack differs) with its cockpit OS, ADAS and chips.
+
+    Each of the three smart-stack links (cockpit OS, driver-assist stack, chips) is in one
+    of three states: linked; unknown, with the reason in `<link>_unknown`; or not reviewed
+    yet (no link and no reason). The database refuses a link that is both set and unknown;
+    for chips, a list written after the row, the API, the admin's chip inline and the seed
+    loader refuse it.
+    """
 
     BodyType = BodyType
 
@@ -116,6 +145,9 @@ class VehicleModel(CatalogEntry):
     chips = models.ManyToManyField(
         Chip, through="VehicleModelChip", blank=True, related_name="vehicle_models"
     )
+    cockpit_os_unknown = unknown_reason("cockpit OS")
+    adas_stack_unknown = unknown_reason("ADAS stack")
+    chips_unknown = unknown_reason("chips")
     note = models.TextField(blank=True)
 
     class Meta(CatalogEntry.Meta):
@@ -143,6 +175,8 @@ class VehicleModel(CatalogEntry):
                 name="vehicles_model_price_range_ordered",
                 violation_error_message="The highest price must not be below the lowest.",
             ),
+            linked_or_unknown_check("cockpit_os", "cockpit OS"),
+            linked_or_unknown_check("adas_stack", "ADAS stack"),
         ]
 
     def __str__(self):
@@ -193,6 +227,29 @@ class VehicleModelChip(TimeStampedModel):
     def __str__(self):
         count = f"{self.quantity} x " if self.quantity not in (None, 1) else ""
         return f"{count}{self.chip} ({self.get_role_display()})"
+
+
+class LinkStatus(models.TextChoices):
+    """The state of one smart-stack link of a vehicle model."""
+
+    LINKED = "linked", "Linked"
+    UNKNOWN = "unknown", "Unknown, with the reason"
+    UNREVIEWED = "unreviewed", "Not reviewed yet"
+
+
+STACK_LINKS = ("cockpit_os", "adas_stack", "chips")
+
+
+def link_status_q(link, status):
+    """A filter for vehicle models whose `link` (one of STACK_LINKS) is in `status`."""
+    if link == "chips":
+        linked = Q(Exists(VehicleModelChip.objects.filter(vehicle_model=OuterRef("pk"))))
+    else:
+        linked = Q(**{f"{link}__isnull": False})
+    if status == LinkStatus.LINKED:
+        return linked
+    explained = ~Q(**{f"{link}_unknown": ""})
+    return ~linked & (explained if status == LinkStatus.UNKNOWN else ~explained)
 
 
 class PartnershipKind(models.TextChoices):
@@ -378,6 +435,10 @@ class Delivery(DeliveryFigure):
                 raise ValidationError({"month": "Give the first day of the month (YYYY-MM-01)."})
             if self.month > current_month():
                 raise ValidationError({"month": "A delivery month cannot be in the future."})
+            if same_key(DeliveryGap.objects, self).exists():
+                raise ValidationError(
+                    {"month": "This month is recorded as a gap for this reporter: delete it first."}
+                )
 
     @staticmethod
     def default_slug(alliance, brand, month):
@@ -430,3 +491,102 @@ class DeliveryTotal(DeliveryFigure):
         super().clean()
         if self.last_month and self.last_month > current_month():
             raise ValidationError({"last_month": "A period cannot end in the future."})
+
+
+class GapReason(models.TextChoices):
+    """Why a month has no figure."""
+
+    NOT_PUBLISHED = "not_published", "Not published by the reporter"
+    ONLY_BROADER = "only_broader", "Only a broader figure exists (a group or a period total)"
+    ONLY_PART = "only_part", "Only part of it is published (some members or models)"
+    NOT_FOUND = "not_found", "No source found (the note says where we looked)"
+
+
+class DeliveryGap(CatalogEntry):
+    """A month known to have no figure for a reporter, and why.
+
+    Keyed like a delivery (alliance, brand, month), so a series can tell a known gap from
+    a month nobody has looked at. A gap and a figure for the same key exclude each other:
+    model validation says so, and a database trigger (vehicles.signals) enforces it.
+    """
+
+    Reason = GapReason
+
+    alliance = models.ForeignKey(
+        Alliance, on_delete=models.PROTECT, null=True, blank=True, related_name="delivery_gaps"
+    )
+    brand = models.ForeignKey(
+        Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="delivery_gaps"
+    )
+    month = models.DateField(help_text="The first day of the month with no figure (YYYY-MM-01).")
+    reason = models.CharField(max_length=20, choices=GapReason.choices)
+    note = models.TextField(help_text="What is known instead, or where no figure was found.")
+
+    class Meta(CatalogEntry.Meta):
+        ordering = ["-month", "slug"]
+        constraints = [
+            *CatalogEntry.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(alliance__isnull=False) | Q(brand__isnull=False),
+                name="vehicles_deliverygap_has_reporter",
+                violation_error_message="A gap needs an alliance, a brand, or both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(month__day=1),
+                name="vehicles_deliverygap_month_first_day",
+                violation_error_message="month must be the first day of a month.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(note=""),
+                name="vehicles_deliverygap_note_given",
+                violation_error_message="Say what is known instead, or where no figure was found.",
+            ),
+            choices_check("reason", GapReason),
+            models.UniqueConstraint(
+                fields=["alliance", "brand", "month"],
+                condition=Q(alliance__isnull=False, brand__isnull=False),
+                name="vehicles_deliverygap_unique_alliance_brand_month",
+                violation_error_message="This brand already has a gap for this alliance and month.",
+            ),
+            models.UniqueConstraint(
+                fields=["alliance", "month"],
+                condition=Q(brand__isnull=True),
+                name="vehicles_deliverygap_unique_alliance_month",
+                violation_error_message="This alliance already has a gap for this month.",
+            ),
+            models.UniqueConstraint(
+                fields=["brand", "month"],
+                condition=Q(alliance__isnull=True),
+                name="vehicles_deliverygap_unique_brand_month",
+                violation_error_message="This brand already has a gap for this month.",
+            ),
+        ]
+
+    def __str__(self):
+        reporter = f"{self.brand} ({self.alliance})" if self.alliance_id and self.brand_id else ""
+        return f"{reporter or self.brand or self.alliance} {self.month:%Y-%m}: no figure"
+
+    def clean(self):
+        super().clean()
+        if not self.month:
+            return
+        if self.month.day != 1:
+            raise ValidationError({"month": "Give the first day of the month (YYYY-MM-01)."})
+        if self.month > current_month():
+            raise ValidationError({"month": "A gap month cannot be in the future."})
+        if same_key(Delivery.objects, self).exists():
+            raise ValidationError(
+                {"month": "A figure is stored for this reporter and month: it is not a gap."}
+            )
+
+    @staticmethod
+    def default_slug(alliance, brand, month):
+        """hima-2025-03-gap, nio-2025-01-gap."""
+        return f"{Delivery.default_slug(alliance, brand, month)}-gap"
+
+
+def same_key(queryset, row):
+    """Rows of `queryset` with the same (alliance, brand, month) as `row`, empty ones included."""
+    return queryset.filter(
+        alliance_id=row.alliance_id, brand_id=row.brand_id, month=row.month
+    ).exclude(pk=row.pk if type(row) is queryset.model else None)

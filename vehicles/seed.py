@@ -34,7 +34,9 @@ from vehicles.models import (
     AllianceMembership,
     Brand,
     Delivery,
+    DeliveryGap,
     DeliveryTotal,
+    GapReason,
     Partnership,
     VehicleModel,
     VehicleModelChip,
@@ -93,6 +95,12 @@ SECTIONS = [
         "deliveries", Delivery, relations={"alliance": Alliance, "brand": Brand}, months=("month",)
     ),
     Section(
+        "delivery_gaps",
+        DeliveryGap,
+        relations={"alliance": Alliance, "brand": Brand},
+        months=("month",),
+    ),
+    Section(
         "delivery_totals",
         DeliveryTotal,
         relations={"alliance": Alliance, "brand": Brand},
@@ -100,6 +108,8 @@ SECTIONS = [
     ),
 ]
 SECTIONS_BY_NAME = {section.name: section for section in SECTIONS}
+# Sections whose slug may be omitted: it is derived from (alliance, brand, month).
+KEYED_BY_MONTH = {"deliveries": Delivery, "delivery_gaps": DeliveryGap}
 # Keys handled beside the model's own fields.
 SPECIAL_KEYS = {"sources", "roles", "chips"}
 
@@ -128,7 +138,7 @@ def read_fixtures(paths):
                     f"{path}: unknown section {name!r}; known: {', '.join(SECTIONS_BY_NAME)}"
                 )
             for record in records or []:
-                if name == "deliveries" and "slug" not in record:
+                if name in KEYED_BY_MONTH and "slug" not in record:
                     record = {**record, "slug": None}
                 slug = record.get("slug")
                 key = (
@@ -177,10 +187,14 @@ class Loader:
         model = section.model
         where = f"{section.name} {record.get('slug') or record}"
         sources = record.pop("sources", None)
-        if model is not Source and not sources:
+        # A gap no source explains ("not found") has its searches in its note instead.
+        unsourced_gap = model is DeliveryGap and record.get("reason") == GapReason.NOT_FOUND
+        if model is not Source and not sources and not unsourced_gap:
             raise SeedError(f"{where}: every fact needs at least one source")
         roles = record.pop("roles", None)
         chips = record.pop("chips", None)
+        if chips and record.get("chips_unknown"):
+            raise SeedError(f"{where}: give the chips or the reason they are unknown, not both")
 
         values = {}
         for key, value in record.items():
@@ -198,8 +212,8 @@ class Loader:
                 if isinstance(model_field, models.DecimalField) and value is not None:
                     value = Decimal(str(value))
                 values[key] = value
-        if model is Delivery and not values.get("slug"):
-            values["slug"] = Delivery.default_slug(
+        if model in KEYED_BY_MONTH.values() and not values.get("slug"):
+            values["slug"] = model.default_slug(
                 values.get("alliance"), values.get("brand"), values["month"]
             )
 

@@ -15,6 +15,7 @@ from vehicles.models import (
     Brand,
     ChipRole,
     Delivery,
+    DeliveryGap,
     DeliveryTotal,
     Partnership,
     PartnershipKind,
@@ -89,11 +90,29 @@ class VehicleModelSerializer(CatalogSerializer):
             "price_min_cny",
             "price_max_cny",
             "cockpit_os",
+            "cockpit_os_unknown",
             "adas_stack",
+            "adas_stack_unknown",
             "chips",
+            "chips_unknown",
             "note",
             *STAMPS,
         ]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        # The database checks the two foreign keys; chips are a list, checked here.
+        instance = self.instance
+        reason = attrs.get("chips_unknown", getattr(instance, "chips_unknown", ""))
+        if "chip_fittings" in attrs:
+            has_chips = bool(attrs["chip_fittings"])
+        else:
+            has_chips = bool(instance and instance.chip_fittings.exists())
+        if reason and has_chips:
+            raise serializers.ValidationError(
+                {"chips_unknown": "Give the chips or the reason they are unknown, not both."}
+            )
+        return attrs
 
     def validate_chips(self, fittings):
         seen = set()
@@ -356,3 +375,18 @@ class BrandStackSerializer(serializers.Serializer):
                 for kind, deals in by_kind.items()
             ],
         }
+
+
+class DeliveryGapSerializer(CatalogSerializer):
+    month = MonthField(help_text="The month with no figure, YYYY-MM.")
+
+    class Meta:
+        model = DeliveryGap
+        fields = ["url", "slug", "month", "alliance", "brand", "reason", "note", *STAMPS]
+
+    def default_slug(self, attrs):
+        if attrs.get("month") and (attrs.get("alliance") or attrs.get("brand")):
+            return DeliveryGap.default_slug(
+                attrs.get("alliance"), attrs.get("brand"), attrs["month"]
+            )
+        return None
