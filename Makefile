@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 ADDR   ?= 127.0.0.1:8000
 DEV    := DJANGO_DEBUG=1
 
-.PHONY: install run migrate seed superuser test test-fast fuzz lint format schema check bench screenshots clean
+.PHONY: install run migrate seed superuser test test-fast fuzz lint format schema check bench bench-large screenshots clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,12 @@ schema: install
 
 bench: install
 	$(BIN)/python bench/api_bench.py
+
+# The API at 1M delivery rows on PostgreSQL against values()+orjson baselines, wrk
+# throughput and worker memory (bench/large_bench.py; BENCH_DATABASE_URL to change the
+# database, built on first use). Needs wrk (apt-get install wrk).
+bench-large: install
+	$(BIN)/python bench/large_bench.py
 
 # PNGs of each kind of page (explorer and admin) on the seeded catalog, for a reviewer.
 screenshots: install

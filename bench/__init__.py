@@ -1,0 +1,1 @@
+"""Benchmarks of the API against hand-written baselines over a large synthetic catalog."""

@@ -1,0 +1,312 @@
+"""The API at a million delivery rows, against hand-written baselines, in one run.
+
+    make bench-large            (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/bench)
+
+1. Builds the large catalog once, if the database does not hold it yet: migrate, the
+   sourced seed data, then `build_large_catalog` (about 2,000 brands, 20,000 vehicle
+   models, 10,000 partnerships and 1,000,000 monthly deliveries, through bulk inserts).
+2. Latency in process (Django's test client, no network): for every list at limit 10,
+   100 and 1,000, a deep page, details, insights and CSV exports, the p50 and p90 over
+   repeated requests, the SQL queries per request, and the ratio of the p50 to the p50 of
+   a baseline (bench.baselines) reading the same rows and fields with .values() and
+   writing them with orjson (for the delivery series, one raw SQL GROUP BY).
+3. Throughput with wrk against gunicorn (one sync worker each): a DRF hello-world view
+   with no middleware, authentication or throttling, the same view with the project's
+   defaults, and API requests, each as a ratio to the bare hello-world.
+4. A worker's memory (RSS) over 10,000 requests that include insights.
+
+It prints figures and asserts nothing timed: the machine may be shared, so the load
+average is printed too, and ratios (measured in one run) are what to compare.
+"""
+
+import argparse
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench"
+os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+
+import django  # noqa: E402
+
+BIG = "syn-brand-0001"
+LISTS = [
+    "brands",
+    "vehicle-models",
+    "partnerships",
+    "alliance-memberships",
+    "deliveries",
+    "companies",
+    "chips",
+    "sources",
+]
+DETAILS = [
+    ("brands", BIG),
+    ("vehicle-models", f"{BIG}-model-01"),
+    ("deliveries", f"{BIG}-2024-01"),
+]
+SERIES = [
+    "group_by=alliance&period=month",
+    "group_by=brand&period=year&month__gte=2024-01",
+    "group_by=group&period=quarter&month__gte=2025-01",
+    "group_by=brand&period=quarter",
+]
+INSIGHTS = ["dependencies/", "exposure/?country=US"]
+
+
+def ensure_database():
+    """Create the database and the large catalog in it, unless they are there already."""
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            admin.execute(f'CREATE DATABASE "{name}"')
+    django.setup()
+    from django.core.management import call_command
+
+    from vehicles.models import Brand
+
+    call_command("migrate", verbosity=0)
+    if not Brand.objects.filter(slug=BIG).exists():
+        print("Building the large catalog (a few minutes, once)...", flush=True)
+        call_command("load_catalog", verbosity=0)
+        call_command("build_large_catalog")
+
+
+def table_sizes():
+    from partners.models import Company
+    from vehicles.models import Brand, Delivery, Partnership, VehicleModel
+
+    return {
+        model._meta.verbose_name_plural: model.objects.count()
+        for model in (Company, Brand, VehicleModel, Partnership, Delivery)
+    }
+
+
+def measure(client, url, *, runs, budget):
+    """(p50 ms, p90 ms, queries, status, bytes): one warm-up, then up to `runs` timings."""
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    reset_queries()  # a request resets the log: count from an empty one
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    query_count = len(queries)  # read now: the next request resets the log
+    body = b"".join(response) if response.streaming else response.content
+    timings, deadline = [], time.perf_counter() + budget
+    while len(timings) < runs and (len(timings) < 3 or time.perf_counter() < deadline):
+        start = time.perf_counter()
+        answer = client.get(url)
+        if answer.streaming:
+            b"".join(answer)
+        timings.append((time.perf_counter() - start) * 1000)
+        if time.perf_counter() > deadline and timings[-1] > budget * 1000 / 3:
+            break
+    timings.sort()
+    p50 = statistics.median(timings)
+    p90 = timings[min(len(timings) - 1, round(0.9 * (len(timings) - 1)))]
+    return p50, p90, query_count, response.status_code, len(body)
+
+
+def latency(runs, budget):
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    rows = []
+
+    def row(label, url, baseline=None):
+        p50, p90, queries, status, size = measure(client, url, runs=runs, budget=budget)
+        ratio = ""
+        if baseline:
+            base50, *_ = measure(client, baseline, runs=runs, budget=budget)
+            ratio = f"{p50 / base50:.2f}"
+        rows.append((label, status, queries, p50, p90, ratio, size))
+        print(
+            f"{label:70} {status:4} {queries:4} {p50:9.1f} {p90:9.1f} {ratio:>6} {size:>10}",
+            flush=True,
+        )
+
+    print(
+        f"{'request':70} {'code':>4} {'qry':>4} {'p50 ms':>9} {'p90 ms':>9} {'ratio':>6} {'bytes':>10}"
+    )
+    for prefix in LISTS:
+        for limit in (10, 100, 1000):
+            row(
+                f"/api/v1/{prefix}/?limit={limit}",
+                f"/api/v1/{prefix}/?limit={limit}",
+                f"/bench/values/{prefix}/?limit={limit}",
+            )
+    for prefix in ("deliveries", "vehicle-models"):
+        url = f"/api/v1/{prefix}/?limit=100&offset=100000"
+        row(url, url, f"/bench/values/{prefix}/?limit=100&offset=100000")
+    for prefix, slug in DETAILS:
+        url = f"/api/v1/{prefix}/{slug}/"
+        row(url, url, f"/bench/values/{prefix}/{slug}/")
+    for query in SERIES:
+        row(
+            f"/api/v1/insights/deliveries/?{query}",
+            f"/api/v1/insights/deliveries/?{query}",
+            f"/bench/sql/deliveries/?{query}",
+        )
+    for query in INSIGHTS:
+        row(f"/api/v1/insights/{query}", f"/api/v1/insights/{query}")
+    for prefix in ("deliveries", "vehicle-models"):
+        url = f"/api/v1/{prefix}/?limit=1000&format=csv"
+        row(url, url, f"/bench/values/{prefix}/?limit=1000")
+        export = f"/api/v1/{prefix}/export/?brand={BIG}"
+        if client.get(export).status_code == 200:
+            row(export, export)
+    return rows
+
+
+# --- throughput and memory under gunicorn ----------------------------------------------
+
+
+def start_gunicorn(settings, port):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "catalog.wsgi",
+            "--config",
+            "python:bench.gunicorn_conf",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/hello/bare/", timeout=2)
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"gunicorn with {settings} did not start")
+
+
+def stop(process):
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def wrk(url, seconds):
+    """Requests per second from wrk (one thread, four connections)."""
+    output = subprocess.run(  # noqa: S603
+        [shutil.which("wrk"), "-t1", "-c4", f"-d{seconds}s", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(line for line in output.splitlines() if line.startswith("Requests/sec"))
+    errors = [line.strip() for line in output.splitlines() if "Non-2xx" in line]
+    return float(line.split()[1]), errors
+
+
+def worker_pids(master):
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def rss_mb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def throughput(seconds):
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (apt-get install wrk): throughput skipped")
+        return []
+    bare = start_gunicorn("bench.settings_bare", 8791)
+    project = start_gunicorn("bench.settings", 8792)
+    results = []
+    try:
+        floor, _ = wrk("http://127.0.0.1:8791/bench/hello/bare/", seconds)
+        targets = [
+            ("DRF hello-world, no middleware/auth/throttle", 8791, "/bench/hello/bare/"),
+            ("DRF hello-world, project defaults", 8792, "/bench/hello/project/"),
+            ("brand detail", 8792, f"/api/v1/brands/{BIG}/"),
+            ("brand detail, values()+orjson baseline", 8792, f"/bench/values/brands/{BIG}/"),
+            ("brands ?limit=10", 8792, "/api/v1/brands/?limit=10"),
+            ("deliveries ?limit=10", 8792, "/api/v1/deliveries/?limit=10"),
+        ]
+        print(f"\n{'throughput (wrk -t1 -c4, one sync worker)':60} {'req/s':>9} {'x bare':>7}")
+        for label, port, path in targets:
+            rate, errors = wrk(f"http://127.0.0.1:{port}{path}", seconds)
+            results.append((label, rate, rate / floor))
+            print(f"{label:60} {rate:9.1f} {rate / floor:7.2f} {' '.join(errors)}", flush=True)
+    finally:
+        stop(bare)
+        stop(project)
+    return results
+
+
+def memory(requests):
+    """RSS of one worker after 1,000 and after `requests` mixed requests (1% insights)."""
+    project = start_gunicorn("bench.settings", 8793)
+    try:
+        pid = worker_pids(project)[0]
+        urls = [
+            f"/api/v1/brands/{BIG}/",
+            "/api/v1/deliveries/?limit=100",
+            "/api/v1/vehicle-models/?limit=100",
+            "/api/v1/brands/?limit=100&q=synthetic",
+        ]
+        insight = "/api/v1/insights/deliveries/?group_by=brand&period=year&month__gte=2024-01"
+        readings = []
+        for n in range(requests):
+            path = insight if n % 100 == 99 else urls[n % len(urls)]
+            with urllib.request.urlopen(f"http://127.0.0.1:8793{path}", timeout=120) as answer:
+                answer.read()
+            if n + 1 in (1000, requests):
+                readings.append((n + 1, rss_mb(pid)))
+        first, last = readings[0][1], readings[-1][1]
+        print(
+            f"\nworker RSS: {first:.0f} MB after {readings[0][0]} requests, {last:.0f} MB after "
+            f"{readings[-1][0]} ({(last / first - 1) * 100:+.1f}%)"
+        )
+        return readings
+    finally:
+        stop(project)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "15")))
+    parser.add_argument("--budget", type=float, default=8.0, help="seconds per request kind")
+    parser.add_argument("--wrk-seconds", type=int, default=10)
+    parser.add_argument("--memory-requests", type=int, default=10_000)
+    parser.add_argument("--skip", nargs="*", default=[], choices=["latency", "wrk", "memory"])
+    args = parser.parse_args()
+    ensure_database()
+    from django.db import connection
+
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{connection.vendor} {connection.settings_dict['NAME']}: {table_sizes()}\n")
+    if "latency" not in args.skip:
+        latency(args.runs, args.budget)
+    if "wrk" not in args.skip:
+        throughput(args.wrk_seconds)
+    if "memory" not in args.skip:
+        memory(args.memory_requests)
+    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
