@@ -19,6 +19,7 @@ import datetime
 import django_filters
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
+from django.core.validators import DecimalValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django_countries.fields import CountryField
@@ -28,11 +29,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
+from rest_framework.settings import api_settings
 
+from catalog import values
 from catalog.serializers import MONTH_SCHEMA, SLUG_SCHEMA
 
-# Parameters that are not filters but are understood on every list.
-RESERVED_PARAMS = ("limit", "offset", "ordering", "format")
 BIGGEST_INTEGER = 2**63 - 1
 TEXT_MAX_LENGTH = 200
 
@@ -46,11 +47,41 @@ class NonEmpty:
         return super().clean(value)
 
 
-class StrictDateField(NonEmpty, forms.DateField):
-    def __init__(self, **kwargs):
-        kwargs["input_formats"] = ["%Y-%m-%d"]
-        kwargs.setdefault("error_messages", {"invalid": "Enter a date as YYYY-MM-DD."})
-        super().__init__(**kwargs)
+class ParsedField(NonEmpty, forms.Field):
+    """One value, parsed by one of catalog.values' functions (ASCII digits, one spelling)."""
+
+    parse = None
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        return type(self).parse(value)
+
+
+class StrictDateField(ParsedField):
+    """A date, YYYY-MM-DD, that exists and lies in the catalog's range."""
+
+    widget = forms.DateInput
+    parse = staticmethod(values.parse_date)
+
+
+class MonthFormField(ParsedField):
+    """A calendar month written YYYY-MM; cleans to the first day of that month."""
+
+    parse = staticmethod(values.parse_month)
+
+
+class IntegerValueField(ParsedField):
+    parse = staticmethod(values.parse_integer)
+    default_validators = [
+        MinValueValidator(-BIGGEST_INTEGER),
+        MaxValueValidator(BIGGEST_INTEGER),
+    ]
+
+
+class DecimalValueField(ParsedField):
+    parse = staticmethod(values.parse_decimal)
+    default_validators = [DecimalValidator(max_digits=18, decimal_places=6)]
 
 
 class StrictDateFilter(django_filters.DateFilter):
@@ -71,6 +102,8 @@ class UTCDateTimeField(forms.DateTimeField):
     }
 
     def clean(self, value):
+        if isinstance(value, str) and not value.isascii():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         moment = super().clean(value)
         if moment is None:
             return None
@@ -78,15 +111,6 @@ class UTCDateTimeField(forms.DateTimeField):
             return moment.astimezone(datetime.UTC)
         except (OverflowError, ValueError):
             raise forms.ValidationError(self.error_messages["range"], code="range") from None
-
-
-class MonthFormField(forms.DateField):
-    """A calendar month written YYYY-MM; cleans to the first day of that month."""
-
-    default_error_messages = {"invalid": "Enter a month as YYYY-MM, e.g. 2025-11."}
-
-    def __init__(self, **kwargs):
-        super().__init__(input_formats=["%Y-%m"], **kwargs)
 
 
 class StrictBooleanField(NonEmpty, forms.Field):
@@ -105,19 +129,29 @@ class StrictBooleanField(NonEmpty, forms.Field):
         raise forms.ValidationError("Enter true or false.", code="invalid")
 
 
+class TextValueField(NonEmpty, forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
+        super().__init__(**kwargs)
+
+
+class DateTimeValueField(NonEmpty, UTCDateTimeField):
+    pass
+
+
+VALUE_FIELDS = {
+    "int": IntegerValueField,
+    "decimal": DecimalValueField,
+    "date": StrictDateField,
+    "month": MonthFormField,
+    "datetime": DateTimeValueField,
+    "text": TextValueField,
+}
+
+
 def value_field(kind):
     """The form field that parses one value of the given kind."""
-    return {
-        "int": lambda: forms.IntegerField(min_value=-BIGGEST_INTEGER, max_value=BIGGEST_INTEGER),
-        "decimal": lambda: forms.DecimalField(max_digits=18, decimal_places=6),
-        "date": lambda: forms.DateField(
-            input_formats=["%Y-%m-%d"],
-            error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
-        ),
-        "month": MonthFormField,
-        "datetime": UTCDateTimeField,
-        "text": lambda: forms.CharField(max_length=TEXT_MAX_LENGTH),
-    }[kind]()
+    return VALUE_FIELDS[kind]()
 
 
 class MultiValueFormField(NonEmpty, forms.Field):
@@ -163,6 +197,18 @@ class ValueFilter(django_filters.MultipleChoiceFilter):
         # django-filter reads the value "null" as None (a 500 on non-null columns);
         # here "null" is just text.
         self.null_value = NO_NULL_VALUE
+        self.kind = kind
+        extend_schema_field(SCHEMA_TYPES[kind])(self)
+
+
+class SingleValueFilter(django_filters.Filter):
+    """A filter taking one value (a bound such as `month__gte`, a window's end): given
+    twice, it is refused rather than letting the last one win."""
+
+    def __init__(self, *args, kind="text", **kwargs):
+        kwargs.setdefault("distinct", "__" in kwargs.get("field_name", ""))
+        self.field_class = VALUE_FIELDS[kind]
+        super().__init__(*args, **kwargs)
         self.kind = kind
         extend_schema_field(SCHEMA_TYPES[kind])(self)
 
@@ -244,6 +290,35 @@ def resolve_model_field(model, path):
     return field
 
 
+def shown(value):
+    """A cleaned parameter value as the client wrote it, for error messages."""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+class WindowCheckingForm(forms.Form):
+    """Refuses a reversed window (its first end after its last): the answer would be
+    empty, which reads as "nothing there" rather than "you swapped the ends"."""
+
+    windows = ()
+
+    def clean(self):
+        cleaned = super().clean()
+        for low, high in self.windows:
+            first, last = cleaned.get(low), cleaned.get(high)
+            if first is not None and last is not None and first > last:
+                self.add_error(
+                    low,
+                    forms.ValidationError(
+                        f"Reversed range: {low} ({shown(first)}) is after {high} "
+                        f"({shown(last)}); {low} must be the earlier (or lower) end.",
+                        code="reversed_range",
+                    ),
+                )
+        return cleaned
+
+
 class CatalogFilterSet(django_filters.FilterSet):
     """Base FilterSet: generates the lookup variants; subclasses stay declarative.
 
@@ -260,6 +335,30 @@ class CatalogFilterSet(django_filters.FilterSet):
     search_fields = ("slug", "name", "name_zh")
     month_fields = ()
     aliases = {}
+    # Pairs of (first, last) parameters of a window that are not lookups of one field,
+    # e.g. ("weight_from", "weight_to"); field__gte/__lte pairs are found by themselves.
+    windows = ()
+
+    def window_pairs(self):
+        """Every (low end, high end) pair whose values must not be reversed."""
+        pairs = list(self.windows)
+        for name in self.filters:
+            base, _, lookup = name.rpartition("__")
+            if lookup in ("gte", "gt"):
+                pairs += [
+                    (name, f"{base}__{upper}")
+                    for upper in ("lte", "lt")
+                    if f"{base}__{upper}" in self.filters
+                ]
+        return tuple(pairs)
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        return type(
+            form_class.__name__,
+            (WindowCheckingForm, form_class),
+            {"windows": self.window_pairs()},
+        )
 
     @classmethod
     def get_fields(cls):
@@ -339,7 +438,7 @@ class CatalogFilterSet(django_filters.FilterSet):
                     )
             else:
                 for lookup in RANGE_LOOKUPS:
-                    filters[f"{name}__{lookup}"] = ValueFilter(
+                    filters[f"{name}__{lookup}"] = SingleValueFilter(
                         field_name=path, kind=kind, lookup_expr=lookup, label=f"{label} {lookup}."
                     )
         if getattr(model_field, "null", False) and path == name:
@@ -355,10 +454,6 @@ class CatalogFilterSet(django_filters.FilterSet):
         queryset = queryset.filter(condition)
         crosses_relation = any("__" in field for field in self.search_fields)
         return queryset.distinct() if crosses_relation else queryset
-
-    @property
-    def accepted_params(self):
-        return sorted({*self.filters, *RESERVED_PARAMS})
 
 
 def in_force(start, end, on):
@@ -387,17 +482,62 @@ def active_on(start, end):
     )
 
 
-def reject_unknown_params(request, accepted):
-    """A 400 naming every query parameter not in `accepted`, and listing those that are."""
+MULTI_VALUE_FIELDS = (
+    forms.MultipleChoiceField,
+    forms.ModelMultipleChoiceField,
+    MultiValueFormField,
+)
+
+
+def repeatable(field_or_filter):
+    """Whether a parameter takes several values (repeat it for OR)."""
+    field_class = getattr(field_or_filter, "field_class", None) or type(field_or_filter)
+    return issubclass(field_class, MULTI_VALUE_FIELDS)
+
+
+def reject_unknown_params(request, accepted, repeatable_params=()):
+    """A 400 naming every query parameter not in `accepted` (and listing those that are),
+    and every parameter that takes one value but was given more than once."""
     accepted = sorted({*accepted, "format"})
     unknown = sorted(set(request.query_params) - set(accepted))
-    if unknown:
-        raise ValidationError(
-            {
-                param: [f"Unknown query parameter. Accepted: {', '.join(accepted)}."]
-                for param in unknown
-            }
-        )
+    errors = {
+        param: [f"Unknown query parameter. Accepted: {', '.join(accepted)}."] for param in unknown
+    }
+    for param, given in request.query_params.lists():
+        if param not in errors and param not in repeatable_params and len(given) > 1:
+            errors[param] = [f"Give this parameter once; it takes one value, not {len(given)}."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def reject_unknown_form_params(request, form_class):
+    """reject_unknown_params for a Django form of query parameters."""
+    fields = form_class.base_fields
+    reject_unknown_params(
+        request, fields, [name for name, field in fields.items() if repeatable(field)]
+    )
+
+
+def reserved_params(view):
+    """The parameters a view understands besides its filters: `format`, its paginator's
+    and, where it orders, `ordering`. Details take only `format`."""
+    names = {"format"}
+    if getattr(view, "detail", False):
+        return names
+    paginator = getattr(view, "paginator", None)
+    for attr in (
+        "limit_query_param",
+        "offset_query_param",
+        "cursor_query_param",
+        "page_query_param",
+        "page_size_query_param",
+    ):
+        name = getattr(paginator, attr, None)
+        if name:
+            names.add(name)
+    if any(issubclass(backend, OrderingFilter) for backend in view.filter_backends):
+        names.add(api_settings.ORDERING_PARAM)
+    return names
 
 
 class StrictFilterBackend(DjangoFilterBackend):
@@ -410,9 +550,21 @@ class StrictFilterBackend(DjangoFilterBackend):
             raise translate_validation(filterset.errors)
         return filterset
 
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "detail", False):
+            # A detail is looked up by its slug alone: filters do not apply to it.
+            reject_unknown_params(request, reserved_params(view))
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
-        reject_unknown_params(request, filterset.accepted_params if filterset else RESERVED_PARAMS)
+        filters = filterset.filters if filterset else {}
+        reject_unknown_params(
+            request,
+            {*filters, *reserved_params(view)},
+            [name for name, declared in filters.items() if repeatable(declared)],
+        )
         return filterset
 
 
@@ -424,13 +576,18 @@ class StrictOrderingFilter(OrderingFilter):
     """
 
     def get_ordering(self, request, queryset, view):
-        values = request.query_params.getlist(self.ordering_param)
-        if not values:
+        value = request.query_params.get(self.ordering_param)
+        if value is None:
             return self.get_default_ordering(view)
         accepted = [name for name, _ in self.get_valid_fields(queryset, view, {"request": request})]
-        terms = [term.strip() for value in values for term in value.split(",") if term.strip()]
-        wrong = [term for term in terms if term.lstrip("-") not in accepted]
-        if wrong or not terms:
+        terms = value.split(",")
+        names = [term.removeprefix("-") for term in terms]
+        wrong = [
+            term or "(an empty term)"
+            for term, name in zip(terms, names, strict=True)
+            if name not in accepted or names.count(name) > 1
+        ]
+        if wrong:
             choices = ", ".join(f"{name}, -{name}" for name in accepted)
             raise ValidationError(
                 {
@@ -440,6 +597,6 @@ class StrictOrderingFilter(OrderingFilter):
                 }
             )
         tie_breaker = getattr(view, "ordering_tie_breaker", "slug")
-        if tie_breaker not in {term.lstrip("-") for term in terms}:
+        if tie_breaker not in {term.removeprefix("-") for term in terms}:
             terms.append(tie_breaker)
         return terms

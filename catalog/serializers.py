@@ -5,16 +5,17 @@ Validation is the model's own: `full_clean()` runs on the object as it would be 
 so the API and the admin give the same messages for the same mistakes.
 """
 
-import datetime
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import NoReverseMatch, reverse
+from django.db import models
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.text import slugify
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
+from catalog import values
 from catalog.exceptions import django_validation_error
 from catalog.history import record_related_changes
 from catalog.models import SLUG_CHARS, SLUG_MAX_LENGTH, ChangeRecord, Source
@@ -23,13 +24,46 @@ SLUG = re.compile(rf"{SLUG_CHARS}\Z")
 SLUG_SCHEMA = {"type": "string", "pattern": f"^{SLUG_CHARS}$", "maxLength": SLUG_MAX_LENGTH}
 
 
+# Stands in for the slug when a detail URL is reversed once; a real slug replaces it.
+SLUG_MARK = "SLUG0MARK"
+_detail_paths = {}
+
+
+def detail_path(model_name):
+    """(before, after) the slug in the detail URL of a model, or None if it has none.
+
+    reverse() walks the URL patterns each time; a page of rows would call it once per
+    related object. The result is kept per script prefix, which reverse() depends on.
+    """
+    key = (get_script_prefix(), model_name)
+    if key not in _detail_paths:
+        try:
+            path = reverse(f"{model_name}-detail", kwargs={"slug": SLUG_MARK})
+        except NoReverseMatch:
+            _detail_paths[key] = None
+        else:
+            before, _, after = path.partition(SLUG_MARK)
+            _detail_paths[key] = (before, after)
+    return _detail_paths[key]
+
+
+def absolute_base(request):
+    """scheme://host of the request, worked out once per request."""
+    base = getattr(request, "_catalog_absolute_base", None)
+    if base is None:
+        base = request.build_absolute_uri("/")[:-1]
+        request._catalog_absolute_base = base
+    return base
+
+
 def url_for(model_name, slug, request):
     """The API URL of a resource, from its model name (e.g. 'brand') and slug."""
-    try:
-        path = reverse(f"{model_name}-detail", kwargs={"slug": slug})
-    except NoReverseMatch:
+    parts = detail_path(model_name)
+    if parts is None or not SLUG.match(str(slug)):
+        # Not a slug the URL pattern takes (reverse() would refuse it): no URL.
         return None
-    return request.build_absolute_uri(path) if request is not None else path
+    path = f"{parts[0]}{slug}{parts[1]}"
+    return absolute_base(request) + path if request is not None else path
 
 
 def detail_url(obj, request):
@@ -162,28 +196,46 @@ class SourceSummaryField(SummaryField):
 
 MONTH_SCHEMA = {
     "type": "string",
-    "pattern": r"^\d{4}-(0[1-9]|1[0-2])$",
+    "pattern": values.MONTH_PATTERN,
     "example": "2025-11",
-    "description": "A calendar month, YYYY-MM.",
+    "description": f"A calendar month, YYYY-MM, {values.MONTH_RANGE_TEXT}.",
 }
+
+
+def parsed(parse, value):
+    """catalog.values' parse functions, their refusals as DRF's validation errors."""
+    try:
+        return parse(value)
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(error.messages, code=error.code) from None
 
 
 @extend_schema_field(MONTH_SCHEMA)
 class MonthField(serializers.DateField):
     """A calendar month, written and read as YYYY-MM."""
 
-    default_error_messages = {"invalid": "Give a month as YYYY-MM, e.g. 2025-11."}
-
     def to_internal_value(self, value):
-        if isinstance(value, str):
-            try:
-                return datetime.datetime.strptime(value, "%Y-%m").date()
-            except ValueError:
-                pass
-        self.fail("invalid")
+        if not isinstance(value, str):
+            raise serializers.ValidationError(
+                f"Expected a month string (YYYY-MM), got {type(value).__name__}.",
+                code="invalid_type",
+            )
+        return parsed(values.parse_month, value)
 
     def to_representation(self, value):
-        return value.strftime("%Y-%m") if value else None
+        return values.format_month(value) if value else None
+
+
+class DateField(serializers.DateField):
+    """A date, YYYY-MM-DD, in ASCII digits, that exists and lies in the catalog's range."""
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str):
+            raise serializers.ValidationError(
+                f"Expected a date string (YYYY-MM-DD), got {type(value).__name__}.",
+                code="invalid_type",
+            )
+        return parsed(values.parse_date, value)
 
 
 class CatalogIdentityField(serializers.HyperlinkedIdentityField):
@@ -204,6 +256,10 @@ class CatalogSerializer(serializers.ModelSerializer):
     """
 
     serializer_related_field = SummaryField
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateField: DateField,
+    }
     serializer_url_field = CatalogIdentityField
     sources = SourceSummaryField(
         many=True,

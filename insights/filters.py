@@ -11,10 +11,10 @@ from drf_spectacular.utils import extend_schema_field
 
 from catalog.filters import (
     BoolFilter,
+    SingleValueFilter,
     SlugFilter,
     StrictChoiceFilter,
     StrictDateFilter,
-    ValueFilter,
 )
 from partners.models import Company
 from vehicles.filters import BrandFilterSet, DeliveryFilterSet
@@ -43,7 +43,7 @@ def choice(choices, label, *, multiple=False):
 
 
 def month(label):
-    return ValueFilter(kind="month", method=keep, label=label)
+    return SingleValueFilter(kind="month", method=keep, label=label)
 
 
 def date(label):
@@ -61,16 +61,24 @@ class DeliverySeriesFilterSet(DeliveryFilterSet):
 class DependencyFilterSet(BrandFilterSet):
     """The brands to analyse (any brand filter), the layers, and the weighting period."""
 
+    windows = (("weight_from", "weight_to"),)
+
     layer = choice(LAYERS, "Only these layers (repeatable); default all.", multiple=True)
     weight_from = month(
-        "First month of deliveries used as weights (YYYY-MM); default: 12 months to the latest figure."
+        "First month of deliveries used as weights (YYYY-MM, inclusive); default: 11 months "
+        "before the latest month with a brand figure, so the default window is 12 months."
     )
-    weight_to = month("Last month of deliveries used as weights (YYYY-MM).")
-    active_on = date("Partnerships in force on this date (YYYY-MM-DD); default today.")
+    weight_to = month(
+        "Last month of deliveries used as weights (YYYY-MM, inclusive); default: the latest "
+        "month with a figure for any of the brands."
+    )
+    active_on = date("Partnerships in force on this date (YYYY-MM-DD); default: today.")
 
 
 class ExposureFilterSet(BrandFilterSet):
     """Who depends on a supplier (`company`) or a supplier country (`country`)."""
+
+    windows = (("month_from", "month_to"),)
 
     company = extend_schema_field({"type": "array", "items": {"type": "string"}})(
         SlugFilter("group", Company, method=keep, label="The supplier(s) in question (slugs).")
@@ -82,9 +90,13 @@ class ExposureFilterSet(BrandFilterSet):
         method=keep, label="Count the companies' subsidiaries too (default true)."
     )
     month_from = month(
-        "First month of the deliveries reported (YYYY-MM); default: 12 months to the latest figure."
+        "First month of the deliveries reported (YYYY-MM, inclusive); default: 11 months "
+        "before the latest month with a brand figure, so the default window is 12 months."
     )
-    month_to = month("Last month of the deliveries reported (YYYY-MM).")
+    month_to = month(
+        "Last month of the deliveries reported (YYYY-MM, inclusive); default: the latest month "
+        "with a figure for any of the brands hit."
+    )
     as_of = date(
-        "Vehicle models on sale and partnerships in force on this date (YYYY-MM-DD); default today."
+        "Vehicle models on sale and partnerships in force on this date (YYYY-MM-DD); default: today."
     )

@@ -60,7 +60,7 @@ from catalog.filters import (
     MultiValueFormField,
     StrictDateField,
     in_force,
-    reject_unknown_params,
+    reject_unknown_form_params,
 )
 from catalog.serializers import url_for
 from catalog.views import CatalogContentNegotiation, ErrorsAsJSONMixin
@@ -883,6 +883,6 @@ class GraphView(ErrorsAsJSONMixin, APIView):
         },
     )
     def get(self, request):
-        reject_unknown_params(request, GraphParameters.base_fields)
+        reject_unknown_form_params(request, GraphParameters)
         graph = EcosystemGraph(**GraphParameters.parse(request.query_params), request=request)
         return Response(GraphSerializer(graph.build()).data)

@@ -14,11 +14,6 @@ from vehicles.models import Brand, Delivery
 from vehicles.selectors import brand_units, latest_year_of_figures, today
 
 
-def bound(values, pick):
-    """A repeatable month parameter read as one bound (the widest of its values)."""
-    return pick(values) if values else None
-
-
 class InsightView(ErrorsAsJSONMixin, GenericAPIView):
     """An analysis over the rows a resource FilterSet selects; answers are not paginated.
 
@@ -58,8 +53,8 @@ class DeliverySeriesView(InsightView):
             deliveries,
             group_by=group_by,
             period=period,
-            first_month=bound(params.get("month__gte"), max),
-            last_month=bound(params.get("month__lte"), min),
+            first_month=params.get("month__gte"),
+            last_month=params.get("month__lte"),
             current_month=today().replace(day=1),
         )
         for point in points:
@@ -97,8 +92,8 @@ class DependenciesView(InsightView):
     def get(self, request):
         brands, params = self.parse(request)
         brands = Brand.objects.filter(pk__in=brands.values("pk"))
-        weight_from = bound(params.get("weight_from"), max)
-        weight_to = bound(params.get("weight_to"), min)
+        weight_from = params.get("weight_from")
+        weight_to = params.get("weight_to")
         if not (weight_from and weight_to):
             latest = latest_year_of_figures(brands)
             if latest:
@@ -161,8 +156,8 @@ class ExposureView(InsightView):
         as_of = params.get("as_of") or today()
         brands = Brand.objects.filter(pk__in=brands.values("pk"))
         hits, by_id = selectors.exposure(brands, supplier=supplier, as_of=as_of)
-        month_from = bound(params.get("month_from"), max)
-        month_to = bound(params.get("month_to"), min)
+        month_from = params.get("month_from")
+        month_to = params.get("month_to")
         if not (month_from and month_to):
             latest = latest_year_of_figures(brands.filter(pk__in=list(hits)))
             if latest:

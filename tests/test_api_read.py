@@ -208,7 +208,11 @@ def test_ordering_on_documented_fields(world, api):
         ("colour=red", "colour", "Unknown query parameter. Accepted: "),
         ("brnad=aito", "brnad", "Unknown query parameter. Accepted: "),
         ("group=no-such-group", "group", "No company with slug 'no-such-group'."),
-        ("launched=twenty", "launched", "Enter a whole number."),
+        (
+            "launched=twenty",
+            "launched",
+            "Enter a whole number in ASCII digits, e.g. 2021 (no sign, spaces or separators).",
+        ),
         (
             "launched__gte=99999999999999999999999",
             "launched__gte",
@@ -240,15 +244,30 @@ def test_a_malformed_query_is_a_400_naming_the_parameter(world, api, query, para
 @pytest.mark.parametrize(
     ("path", "query", "param", "message"),
     [
-        ("deliveries", "month=2025-13", "month", "Enter a month as YYYY-MM, e.g. 2025-11."),
+        (
+            "deliveries",
+            "month=2025-13",
+            "month",
+            "Enter a month as YYYY-MM (four-digit year, two-digit month), e.g. 2025-03; got '2025-13'.",
+        ),
         (
             "deliveries",
             "month__gte=2025-1-1",
             "month__gte",
-            "Enter a month as YYYY-MM, e.g. 2025-11.",
+            "Enter a month as YYYY-MM (four-digit year, two-digit month), e.g. 2025-03; got '2025-1-1'.",
         ),
-        ("partnerships", "active_on=yesterday", "active_on", "Enter a date as YYYY-MM-DD."),
-        ("chips", "ai_tops__gte=lots", "ai_tops__gte", "Enter a number."),
+        (
+            "partnerships",
+            "active_on=yesterday",
+            "active_on",
+            "Enter a date as YYYY-MM-DD, e.g. 2025-06-30; got 'yesterday'.",
+        ),
+        (
+            "chips",
+            "ai_tops__gte=lots",
+            "ai_tops__gte",
+            "Enter a number in ASCII digits, e.g. 254 or 7.5 (no sign +, exponent or separators).",
+        ),
         (
             "companies",
             "country=XX",

@@ -161,7 +161,11 @@ def test_editor_deletes_and_referenced_rows_are_protected(world, client, token_f
         ),
         (
             {"alliance": "hima", "month": "2025-13", "units": 1},
-            {"month": ["Give a month as YYYY-MM, e.g. 2025-11."]},
+            {
+                "month": [
+                    "Enter a month as YYYY-MM (four-digit year, two-digit month), e.g. 2025-03; got '2025-13'."
+                ]
+            },
         ),
         (
             {"alliance": "hima", "month": "2025-09", "units": -4},

@@ -463,8 +463,16 @@ def test_graphml_declares_typed_keys_and_is_chosen_by_the_accept_header(world, c
             "driver_assist_stack, chip, vehicle_model.",
         ),
         ("edge_kind=owns", "edge_kind", "Unknown edge kind 'owns'."),
-        ("active_on=2025-13-01", "active_on", "Enter a date as YYYY-MM-DD."),
-        ("active_on=2025-01-01&active_on=2025-02-01", "active_on", "Give one date."),
+        (
+            "active_on=2025-13-01",
+            "active_on",
+            "'2025-13-01' is not a date: that day does not exist in the calendar.",
+        ),
+        (
+            "active_on=2025-01-01&active_on=2025-02-01",
+            "active_on",
+            "Give this parameter once; it takes one value, not 2.",
+        ),
         ("colour=red", "colour", "Unknown query parameter. Accepted: active_on, edge_kind"),
         ("format=csv", "format", "Unknown format 'csv'."),
     ],

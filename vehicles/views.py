@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from catalog.filters import reject_unknown_params
+from catalog.serializers import DateField
 from catalog.views import CatalogViewSet
 from partners.views import SOURCES
 from vehicles import filters, serializers
@@ -21,10 +22,12 @@ from vehicles.selectors import today
 
 
 class AsOfSerializer(drf_serializers.Serializer):
-    as_of = drf_serializers.DateField(
+    as_of = DateField(
         required=False,
-        input_formats=["%Y-%m-%d"],
-        help_text="Answer for this date (YYYY-MM-DD) from the dated links; default today.",
+        help_text=(
+            "Answer for this date (YYYY-MM-DD) from the dated links; default: today. Both "
+            "ends of a period are inclusive: a link that ends on this date is in force on it."
+        ),
     )
 
 
@@ -44,6 +47,13 @@ class BrandViewSet(CatalogViewSet):
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def stack(self, request, slug=None):
+        """A brand's smart stack on a date, layer by layer, with its suppliers' countries.
+
+        For each layer (cockpit OS, driver-assist stack, ADAS, cockpit and connectivity
+        chips) the products the brand's vehicle models on sale use, each with its supplier
+        and how many models use it, and how many models rely on suppliers from each
+        country; then the partnerships in force. `as_of` picks the date (default today).
+        """
         query = AsOfSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         reject_unknown_params(request, query.fields)
