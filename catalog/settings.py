@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "partners",
     "vehicles",
     "insights",
+    "explorer",
 ]
 
 MIDDLEWARE = [

@@ -150,7 +150,7 @@ def log_in(visit, user):
     from django.test import Client
 
     client = Client()
-    client.force_login(user)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     visit.page.context.add_cookies(
         [{"name": cookie.key, "value": cookie.value, "url": visit.origin}]
