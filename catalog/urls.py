@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from catalog.datapackage import DataPackageView
 from catalog.views import ChangeRecordViewSet, SourceViewSet
 from partners.urls import router as partners_router
 from vehicles.urls import router as vehicles_router
@@ -32,6 +33,7 @@ for app_router in (partners_router, vehicles_router):
 
 urlpatterns = [
     path("api/v1/insights/", include("insights.urls")),
+    path("api/v1/datapackage.zip", DataPackageView.as_view(), name="datapackage"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -13,6 +13,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 
 from catalog.exceptions import PreconditionFailed
+from catalog.exports import ExportMixin
 from catalog.filters import CatalogFilterSet
 from catalog.models import SLUG_CHARS, ChangeRecord, Source
 from catalog.serializers import ChangeRecordSerializer, SourceSerializer
@@ -62,7 +63,7 @@ def etag_of(data):
     return f'"{hashlib.sha256(canonical.encode()).hexdigest()[:40]}"'
 
 
-class CatalogViewSet(ErrorsAsJSONMixin, viewsets.ModelViewSet):
+class CatalogViewSet(ExportMixin, ErrorsAsJSONMixin, viewsets.ModelViewSet):
     """List, retrieve, create, update, partially update and delete, by slug.
 
     Every write runs in one transaction: the row, its links and its sources are saved
