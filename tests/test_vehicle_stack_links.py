@@ -142,6 +142,24 @@ def test_the_seed_refuses_chips_that_are_also_unknown(db, tmp_path):
     assert not VehicleModel.objects.exists()
 
 
+def test_every_seeded_model_states_each_link_or_why_it_is_unknown(db):
+    load_catalog()
+    unreviewed = {}
+    for model in VehicleModel.objects.prefetch_related("chip_fittings"):
+        missing = [
+            link
+            for link, linked in (
+                ("cockpit_os", model.cockpit_os_id),
+                ("adas_stack", model.adas_stack_id),
+                ("chips", model.chip_fittings.all()),
+            )
+            if not linked and not getattr(model, f"{link}_unknown")
+        ]
+        if missing:
+            unreviewed[model.slug] = missing
+    assert unreviewed == {}
+
+
 def rendered_post_body(response):
     """What a browser posts back for an admin change page as rendered (inlines included)."""
     data = {}
