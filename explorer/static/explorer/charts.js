@@ -73,6 +73,8 @@
     });
   }
 
+  var AXIS = { brand_share: "% of brands", weighted_share: "% of the brands' deliveries" };
+
   function dependencies(canvas) {
     var data = read(canvas.dataset.source);
     var shares = data[canvas.dataset.measure];
@@ -92,7 +94,7 @@
         indexAxis: "y",
         animation: false,
         maintainAspectRatio: false,
-        scales: { x: { beginAtZero: true, max: 100, title: { display: true, text: "% of brands" } } }
+        scales: { x: { beginAtZero: true, max: 100, title: { display: true, text: AXIS[canvas.dataset.measure] } } }
       }
     });
   }
