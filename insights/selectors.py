@@ -11,7 +11,14 @@ from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 
 from partners.models import Company
-from vehicles.models import Brand, Precision, VehicleModel, VehicleModelChip
+from vehicles.models import (
+    Brand,
+    DeliveryGap,
+    DeliveryTotal,
+    Precision,
+    VehicleModel,
+    VehicleModelChip,
+)
 from vehicles.selectors import (
     HOME_COUNTRY,
     MODEL_LAYERS,
@@ -68,7 +75,11 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
 
     `deliveries` is already filtered (by alliance, brand, month range...). A period whose
     months are not all reported is marked incomplete and its missing months listed, so
-    a partial sum is never passed off as complete.
+    a partial sum is never passed off as complete. A month recorded as a known gap is
+    listed under `known_gaps` with its reason rather than under `missing_months` (it is
+    still not reported, so the period stays incomplete). Where a total was reported for
+    exactly the period (a quarter or a year), it is shown beside the sum of the months,
+    with the difference, so a total that disagrees with its months is visible.
     """
     key = SERIES_KEY[group_by]
     rows = (
@@ -77,6 +88,15 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
         else preferred_brand_figures(deliveries)
     )
     bounds = rows.aggregate(low=Min("month"), high=Max("month"))
+    if not (first_month and last_month) and group_by != "group":
+        # The default range reaches the known gaps of the series too, so that months known
+        # to have no figure after the latest figure (or before the first) are shown.
+        slugs = list(rows.values_list(f"{key}__slug", flat=True).distinct())
+        gap_bounds = gap_rows(group_by, slugs).aggregate(low=Min("month"), high=Max("month"))
+        bounds = {
+            "low": min(filter(None, [bounds["low"], gap_bounds["low"]]), default=None),
+            "high": max(filter(None, [bounds["high"], gap_bounds["high"]]), default=None),
+        }
     first_month = first_month or bounds["low"]
     last_month = min(filter(None, [last_month or bounds["high"], current_month]), default=None)
     if first_month is None or last_month is None or first_month > last_month:
@@ -98,38 +118,98 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
     reported = set(rows.values_list(f"{key}__slug", "month").distinct())
     points = {(row["key_slug"], _as_date(row["period_start"])): row for row in grouped}
     names = {row["key_slug"]: row["key_name"] for row in grouped}
+    gaps = known_gaps(group_by, list(names), first_month, last_month)
     starts = []
     start = period_start(first_month, period)
     while start <= last_month:
         starts.append(start)
         start = add_months(start, PERIOD_MONTHS[period])
+    totals = reported_totals(group_by, list(names), starts, period)
     results = []
     for slug in sorted(names):
         for start in starts:
             end = add_months(start, PERIOD_MONTHS[period] - 1)
             expected = month_range(max(start, first_month), min(end, last_month))
-            missing = [month for month in expected if (slug, month) not in reported]
+            unreported = [month for month in expected if (slug, month) not in reported]
+            missing = [month for month in unreported if (slug, month) not in gaps]
             row = points.get((slug, start))
+            units = row["units"] if row else None
+            total = totals.get((slug, start, end))
+            whole = len(expected) == PERIOD_MONTHS[period]
             results.append(
                 {
                     "key": (SERIES_MODEL[group_by], slug, names[slug]),
                     "period": period_label(start, period),
                     "first_month": start,
                     "last_month": end,
-                    "units": row["units"] if row else None,
+                    "units": units,
                     "months_expected": len(expected),
                     "months_reported": row["months_reported"] if row else 0,
                     "missing_months": missing,
-                    "complete": not missing,
-                    "whole_period": len(expected) == PERIOD_MONTHS[period],
+                    "known_gaps": [
+                        gaps[(slug, month)] for month in unreported if (slug, month) in gaps
+                    ],
+                    "complete": not unreported,
+                    "whole_period": whole,
                     "precision": _precision(row),
                     "computed_figures": row["computed"] if row else 0,
                     "brands_reported": None
                     if group_by == "alliance"
                     else (row["brands_reported"] if row else 0),
+                    "reported_total": total,
+                    "reported_total_difference": total["units"] - units
+                    if total and whole and units is not None
+                    else None,
                 }
             )
     return first_month, last_month, results
+
+
+def gap_rows(group_by, slugs):
+    """The recorded gaps of these series: an alliance's own (no brand) or a brand's."""
+    if group_by == "group" or not slugs:
+        return DeliveryGap.objects.none()
+    if group_by == "alliance":
+        return DeliveryGap.objects.filter(brand__isnull=True, alliance__slug__in=slugs)
+    return DeliveryGap.objects.filter(brand__slug__in=slugs)
+
+
+def known_gaps(group_by, slugs, first_month, last_month):
+    """{(series slug, month): gap} for the months recorded as having no figure (one query).
+
+    An alliance series reads the alliance's own gaps (no brand); a brand series reads the
+    brand's, a stand-alone gap before one within an alliance. A group series has none: a
+    group's month is missing only when none of its brands reported.
+    """
+    if group_by == "group" or not slugs:
+        return {}
+    gaps = gap_rows(group_by, slugs).filter(month__gte=first_month, month__lte=last_month)
+    found = {}
+    rows = gaps.values("slug", "month", "reason", "note", key_slug=F(f"{group_by}__slug"))
+    for gap in rows.order_by(F("alliance").asc(nulls_first=True), "slug"):
+        key = (gap.pop("key_slug"), gap["month"])
+        found.setdefault(key, gap)
+    return found
+
+
+def reported_totals(group_by, slugs, starts, period):
+    """{(series slug, first month, last month): total} for totals reported for exactly a
+    period of the series (a quarter or a year); a brand's stand-alone total is preferred."""
+    if group_by == "group" or period == "month" or not slugs:
+        return {}
+    totals = DeliveryTotal.objects.filter(first_month__in=starts)
+    if group_by == "alliance":
+        totals = totals.filter(brand__isnull=True, alliance__slug__in=slugs)
+    else:
+        totals = totals.filter(brand__slug__in=slugs)
+    found = {}
+    rows = totals.values(
+        "slug", "first_month", "last_month", "units", "precision", key_slug=F(f"{group_by}__slug")
+    )
+    for total in rows.order_by(F("alliance").asc(nulls_first=True), "slug"):
+        key = (total.pop("key_slug"), total.pop("first_month"), total.pop("last_month"))
+        found.setdefault(key, total)
+    return found
 
 
 def _precision(row):

@@ -4,8 +4,25 @@ from rest_framework import serializers
 
 from catalog.serializers import MonthField, SummarySerializer
 from insights.filters import GROUP_BY, LAYERS, PERIODS
-from vehicles.models import Precision
+from vehicles.models import GapReason, Precision
 from vehicles.serializers import SupplierSerializer
+
+
+class KnownGapSerializer(serializers.Serializer):
+    """A month recorded as having no figure, and why."""
+
+    slug = serializers.SlugField(help_text="The gap's slug under /delivery-gaps/.")
+    month = MonthField()
+    reason = serializers.ChoiceField(choices=GapReason.choices)
+    note = serializers.CharField(help_text="What is known instead, or where no figure was found.")
+
+
+class ReportedTotalSerializer(serializers.Serializer):
+    """A total reported for exactly this period (under /delivery-totals/)."""
+
+    slug = serializers.SlugField()
+    units = serializers.IntegerField()
+    precision = serializers.ChoiceField(choices=Precision.choices)
 
 
 class SeriesPointSerializer(serializers.Serializer):
@@ -20,8 +37,17 @@ class SeriesPointSerializer(serializers.Serializer):
         help_text="Months of the period inside the requested range."
     )
     months_reported = serializers.IntegerField()
-    missing_months = serializers.ListField(child=MonthField())
-    complete = serializers.BooleanField(help_text="Every expected month is reported.")
+    missing_months = serializers.ListField(
+        child=MonthField(), help_text="Months with neither a figure nor a recorded gap."
+    )
+    known_gaps = KnownGapSerializer(
+        many=True,
+        help_text="Months recorded as having no figure, with the reason (alliance and brand "
+        "series; a group series lists none).",
+    )
+    complete = serializers.BooleanField(
+        help_text="Every expected month is reported (a known gap is not reported)."
+    )
     whole_period = serializers.BooleanField(help_text="The range covers the whole period.")
     precision = serializers.ChoiceField(
         choices=Precision.choices,
@@ -32,6 +58,16 @@ class SeriesPointSerializer(serializers.Serializer):
         help_text="Figures derived by the catalog, not reported."
     )
     brands_reported = serializers.IntegerField(allow_null=True)
+    reported_total = ReportedTotalSerializer(
+        allow_null=True,
+        help_text="A total reported for exactly this quarter or year, if any (alliance and "
+        "brand series).",
+    )
+    reported_total_difference = serializers.IntegerField(
+        allow_null=True,
+        help_text="reported_total.units minus units, for a whole period. With complete=true, "
+        "anything but 0 means the months disagree with the reported total.",
+    )
 
 
 class DeliverySeriesSerializer(serializers.Serializer):

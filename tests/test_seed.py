@@ -10,7 +10,15 @@ from django.core.management import call_command
 
 from catalog.models import CatalogEntry, Source
 from partners.models import Chip, Company, DriverAssistStack, OperatingSystem
-from vehicles.models import AllianceMembership, Brand, Delivery, Partnership, VehicleModel
+from vehicles.models import (
+    AllianceMembership,
+    Brand,
+    Delivery,
+    DeliveryGap,
+    GapReason,
+    Partnership,
+    VehicleModel,
+)
 from vehicles.seed import SeedError, load_catalog
 
 CATALOG_MODELS = [
@@ -105,6 +113,9 @@ def test_every_fact_cites_a_source(seeded):
     for model in CATALOG_MODELS:
         if issubclass(model, CatalogEntry):
             missing = model.objects.filter(sources__isnull=True).values_list("slug", flat=True)
+            if model is DeliveryGap:
+                # "Nothing found" has no page to cite: its note lists the searches made.
+                missing = missing.exclude(reason=GapReason.NOT_FOUND)
             if missing:
                 unsourced[model.__name__] = list(missing)
     assert unsourced == {}

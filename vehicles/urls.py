@@ -11,3 +11,4 @@ router.register(
 )
 router.register("deliveries", views.DeliveryViewSet, basename="delivery")
 router.register("delivery-totals", views.DeliveryTotalViewSet, basename="deliverytotal")
+router.register("delivery-gaps", views.DeliveryGapViewSet, basename="deliverygap")

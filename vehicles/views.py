@@ -13,6 +13,7 @@ from vehicles.models import (
     AllianceMembership,
     Brand,
     Delivery,
+    DeliveryGap,
     DeliveryTotal,
     Partnership,
     VehicleModel,
@@ -128,3 +129,13 @@ class DeliveryTotalViewSet(CatalogViewSet):
     filterset_class = filters.DeliveryTotalFilterSet
     ordering_fields = ["slug", "first_month", "last_month", "units", "created", "updated"]
     ordering = ["-last_month", "slug"]
+
+
+class DeliveryGapViewSet(CatalogViewSet):
+    """Months known to have no figure for a reporter, with the reason."""
+
+    queryset = DeliveryGap.objects.select_related("alliance", "brand").prefetch_related(SOURCES)
+    serializer_class = serializers.DeliveryGapSerializer
+    filterset_class = filters.DeliveryGapFilterSet
+    ordering_fields = ["slug", "month", "created", "updated"]
+    ordering = ["-month", "slug"]
