@@ -1,17 +1,34 @@
-"""OpenAPI helpers: error responses, summary components, CSV media type.
+"""OpenAPI helpers: error responses, summary components, CSV media type, conditional
+requests, operation texts and exact parameter types.
 
 drf-spectacular introspects almost everything; this module adds what it cannot see:
 which errors each operation can answer (with their body), how a related object looks
-on read (a summary) versus write (a slug), and that CSV is text, not JSON.
+on read (a summary) versus write (a slug), that CSV is text, not JSON, that every GET
+carries an ETag and every write takes If-Match, and what each parameter accepts.
+Partner apps generate their clients from this document, so it says exactly what the
+server does: fields every answer carries are required, single values are scalars.
 """
 
+from decimal import Decimal
+
+import django_filters
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
+    OpenApiFilterExtension,
     OpenApiSerializerFieldExtension,
 )
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance, get_doc
+from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
+from catalog.filters import (
+    RANGE_LOOKUPS,
+    TEXT_MAX_LENGTH,
+    BoolFilter,
+    SlugFilter,
+)
 from catalog.serializers import (
     SLUG_SCHEMA,
     ErrorSerializer,
@@ -36,8 +53,107 @@ ERROR_DESCRIPTIONS = {
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 
+ACTION_SUMMARIES = {
+    "list": "List {plural}",
+    "create": "Create {a} {name}",
+    "retrieve": "Read {a} {name}",
+    "update": "Replace {a} {name}",
+    "partial_update": "Change some fields of {a} {name}",
+    "destroy": "Delete {a} {name}",
+}
+ACTION_DESCRIPTIONS = {
+    "list": (
+        "A page of {plural}: `count` is the total that match, `next` and `previous` link "
+        "the neighbouring pages. Every filter narrows the answer; repeating a parameter "
+        "means OR, different parameters mean AND. An unknown parameter or a malformed "
+        "value is a 400 that names it and says what is accepted. CSV of the same rows: "
+        "the `export` operation."
+    ),
+    "retrieve": (
+        "One {name}, by slug. The `ETag` header identifies this representation: send it "
+        "back in `If-None-Match` to get an empty 304 while it is unchanged, and in "
+        "`If-Match` on a write so that the write is refused (412) if someone changed the "
+        "{name} since you read it."
+    ),
+    "create": (
+        "Create {a} {name} from the fields sent (a token with the add permission is "
+        "needed). Related objects are given by slug. Answers the {name} as stored."
+    ),
+    "update": (
+        "Replace {a} {name}: required fields must be sent, fields left out take their "
+        "defaults (a token with the change permission is needed). Send `If-Match` with "
+        "the ETag you read to have the write refused (412) if the {name} changed since."
+    ),
+    "partial_update": (
+        "Change only the fields sent of {a} {name} (a token with the change permission is "
+        "needed). Send `If-Match` with the ETag you read to have the write refused (412) "
+        "if the {name} changed since."
+    ),
+    "destroy": (
+        "Delete {a} {name} (a token with the delete permission is needed); refused with "
+        "409 while other records refer to it. Send `If-Match` with the ETag you read to "
+        "have the delete refused (412) if the {name} changed since."
+    ),
+}
+
+
 class CatalogAutoSchema(AutoSchema):
-    """Documents the error responses every operation can give, with their body."""
+    """Documents the error responses every operation can give, with their body, and
+    gives each operation its own summary and description."""
+
+    def _model_names(self):
+        queryset = getattr(self.view, "queryset", None)
+        if queryset is None:
+            return None
+        meta = queryset.model._meta
+        name = str(meta.verbose_name)
+        return {
+            "name": name,
+            "plural": str(meta.verbose_name_plural),
+            "a": "an" if name[:1] in "aeiou" else "a",
+        }
+
+    def get_summary(self):
+        action = getattr(self.view, "action", None)
+        names = self._model_names()
+        if action in ACTION_SUMMARIES and names:
+            return ACTION_SUMMARIES[action].format(**names)
+        # Other views and actions: the first line of their docstring.
+        handler = getattr(self.view, action or self.method.lower(), None)
+        doc = get_doc(handler) or get_doc(self.view.__class__)
+        return doc.split("\n")[0].rstrip(".") or None
+
+    def get_description(self):
+        action = getattr(self.view, "action", None)
+        names = self._model_names()
+        view_doc = get_doc(self.view.__class__)
+        if action in ACTION_DESCRIPTIONS and names:
+            return f"{view_doc}\n\n{ACTION_DESCRIPTIONS[action].format(**names)}".strip()
+        handler = getattr(self.view, action or self.method.lower(), None)
+        doc = get_doc(handler) or view_doc
+        # The first line is the summary; the description says the rest.
+        return doc.partition("\n")[2].strip() or doc
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        # A model serializer writes every one of its fields in every answer (null when
+        # there is no value): in a response, each is required. Plain serializers state
+        # their own `required` (the graph's edges leave out other kinds' attributes).
+        model_answer = isinstance(force_instance(serializer), serializers.ModelSerializer)
+        if direction == "response" and model_answer and schema.get("properties"):
+            schema["required"] = sorted(schema["properties"])
+        return schema
+
+    def _resolve_path_parameters(self, variables):
+        parameters = super()._resolve_path_parameters(variables)
+        names = self._model_names() or {"name": "record"}
+        for parameter in parameters:
+            if parameter["name"] == "slug":
+                parameter["description"] = f"The {names['name']}'s slug, its public identifier."
+                parameter["schema"] = {**SLUG_SCHEMA, "minLength": 1}
+            elif parameter["name"] == "id":
+                parameter["description"] = f"The {names['name']}'s number."
+        return parameters
 
     def get_auth(self):
         # Reading is open to everyone (catalog.permissions): say so for safe methods.
@@ -53,6 +169,9 @@ class CatalogAutoSchema(AutoSchema):
         branches = schema.get("oneOf", [])
         if any(branch.get("maxLength") == 0 for branch in branches):
             schema["anyOf"] = schema.pop("oneOf")
+        # A decimal states its places: 0.1 for one, 0.01 for two.
+        if isinstance(field, serializers.DecimalField) and field.decimal_places is not None:
+            schema["multipleOf"] = float(Decimal(1).scaleb(-field.decimal_places))
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -155,19 +274,66 @@ def link_created_resources(result, generator, request, public):
     return result
 
 
+CSV_SCHEMA = {
+    "type": "string",
+    "description": "CSV with a header row; related objects as slugs, lists joined with ';'.",
+}
+JSON_MEDIA_TYPE = "application/json"
+
+
+def is_export(path, operation):
+    """An export operation: its answer is a file (CSV...), never the JSON resource."""
+    return path.rstrip("/").endswith("/export") or operation["operationId"].endswith("_export")
+
+
 def csv_is_text(result, generator, request, public):
-    """Postprocessing hook: a text/csv response is a CSV document, not the JSON schema."""
-    for path in result.get("paths", {}).values():
-        for operation in path.values():
-            for response in operation.get("responses", {}).values():
+    """Postprocessing hook: JSON operations answer JSON only; files are their own operations.
+
+    DRF offers every view in each of its renderers (`?format=csv`, `Accept: text/csv`),
+    and drf-spectacular lists each as a media type of the 200 answer. Generated clients
+    then type every body as `T | string` (openapi-fetch) or pick one at random. So the
+    JSON operations declare application/json alone and no `format` parameter, and the
+    files are documented by the export operations, whose only answer is the file. The
+    server still honours `?format=csv` on a list, as a convenience for browsers and
+    spreadsheets; the description of each list says so.
+    """
+    paths = result.get("paths", {})
+    for path, operations in paths.items():
+        for operation in operations.values():
+            export = is_export(path, operation)
+            if export and path.endswith("/export/"):
+                # One summary per operation: name the resource exported.
+                resource = path.removesuffix("/export/").rsplit("/", 1)[-1].replace("-", " ")
+                operation["summary"] = f"Export {resource} as CSV or JSON Lines"
+                operation["description"] = (
+                    f"The {resource} that `GET {path.removesuffix('export/')}` selects, all "
+                    f"of them, as one file. {operation.get('description', '')}"
+                ).strip()
+            dropped = set()
+            for code, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
                 if "text/csv" in content:
-                    content["text/csv"] = {
-                        "schema": {
-                            "type": "string",
-                            "description": "CSV with a header row; related objects as slugs, lists joined with ';'.",
-                        }
-                    }
+                    content["text/csv"] = {"schema": CSV_SCHEMA}
+                if export or not code.startswith("2") or JSON_MEDIA_TYPE not in content:
+                    continue
+                dropped |= set(content) - {JSON_MEDIA_TYPE}
+                response["content"] = {JSON_MEDIA_TYPE: content[JSON_MEDIA_TYPE]}
+            if export:
+                continue
+            operation["parameters"] = [
+                parameter
+                for parameter in operation.get("parameters", [])
+                if parameter.get("name") != "format"
+            ]
+            if not dropped:
+                continue
+            formats = ", ".join(f"`{media_type}`" for media_type in sorted(dropped))
+            operation["description"] += (
+                f"\n\nAlso available as {formats}: `?format=` with the format's name, or the "
+                "media type in `Accept`."
+            )
+            if "export" in paths.get(f"{path}export/", {}).get("get", {}).get("operationId", ""):
+                operation["description"] += f" For files, use `GET {path}export/`."
     return result
 
 
@@ -181,3 +347,219 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "An API token from the admin or `manage.py api_token create`.",
         }
+
+
+ETAG_HEADER = {
+    "description": (
+        "A strong validator of this representation. Send it back in If-None-Match to "
+        "read again only if it changed, and in If-Match on a write."
+    ),
+    "schema": {"type": "string", "pattern": '^"[^"]+"$', "example": '"3f6c1a0e9b"'},
+}
+CONDITIONAL_PARAMETERS = {
+    "IfNoneMatch": {
+        "name": "If-None-Match",
+        "in": "header",
+        "required": False,
+        "description": (
+            "ETags from earlier answers, comma-separated, or `*`. When one matches the "
+            "current representation the answer is an empty 304."
+        ),
+        "schema": {"type": "string", "minLength": 1},
+    },
+    "IfMatch": {
+        "name": "If-Match",
+        "in": "header",
+        "required": False,
+        "description": (
+            "The ETag read before this write (comma-separated ETags, or `*` for any). "
+            "When none matches the current representation the write is refused with 412 "
+            "and nothing changes. Left out: the write is not conditional."
+        ),
+        "schema": {"type": "string", "minLength": 1},
+    },
+}
+NOT_MODIFIED = {
+    "description": "Not Modified: the representation still matches an ETag in If-None-Match; no body.",
+    "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
+}
+
+
+def conditional_requests(result, generator, request, public):
+    """Postprocessing hook: conditional requests are part of the contract, and every
+    repeatable query parameter says it is sent as one key per value.
+
+    Every GET answer carries an ETag (details from the view, lists and insights from
+    Django's ConditionalGetMiddleware) and answers 304 to a matching If-None-Match;
+    every PUT, PATCH and DELETE takes If-Match and answers 412 when it is stale (the
+    412 itself is declared with the other errors).
+    """
+    components = result.setdefault("components", {})
+    components.setdefault("headers", {})["ETag"] = ETAG_HEADER
+    components.setdefault("parameters", {}).update(CONDITIONAL_PARAMETERS)
+    etag = {"ETag": {"$ref": "#/components/headers/ETag"}}
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            responses = operation.get("responses", {})
+            parameters = operation.setdefault("parameters", [])
+            json_answer = JSON_MEDIA_TYPE in responses.get("200", {}).get("content", {})
+            if method == "get" and json_answer:
+                parameters.append({"$ref": "#/components/parameters/IfNoneMatch"})
+                responses["200"]["headers"] = etag
+                responses["304"] = NOT_MODIFIED
+            elif method in {"put", "patch", "delete"}:
+                parameters.append({"$ref": "#/components/parameters/IfMatch"})
+                if "200" in responses:
+                    responses["200"]["headers"] = etag
+            operation["responses"] = dict(sorted(responses.items()))
+            for parameter in parameters:
+                # A repeatable query parameter is sent as one key per value.
+                if parameter.get("in") == "query" and parameter["schema"].get("type") == "array":
+                    parameter.update(style="form", explode=True)
+    return result
+
+
+# What one value of each kind of filter looks like, as the server parses it.
+VALUE_FORMATS = {
+    "int": "A whole number (ASCII digits, optional leading minus).",
+    "decimal": "A number with at most 6 decimal places.",
+    "date": "A date, YYYY-MM-DD.",
+    "month": "A calendar month, YYYY-MM.",
+    "datetime": "An ISO 8601 date-time (a date alone means its midnight, in UTC).",
+    "text": "Text, 1 to 200 characters, not only spaces.",
+    "slug": "A slug: letters, digits, '-' and '_'; an unknown slug is a 400 naming it.",
+    "bool": "`true` or `false` (also `1` or `0`).",
+}
+LOOKUP_TEXTS = {
+    "exact": "equal to one of the values; repeat the parameter for OR",
+    "n": "not equal to any of the values; repeat the parameter for more",
+    "gte": "at least this value (inclusive)",
+    "lte": "at most this value (inclusive)",
+    "gt": "greater than this value (exclusive)",
+    "lt": "less than this value (exclusive)",
+    "ic": "contains this text, in any case; repeat for OR",
+    "isw": "starts with this text, in any case; repeat for OR",
+    "iew": "ends with this text, in any case; repeat for OR",
+    "ie": "equals this text, in any case; repeat for OR",
+    "isnull": "`true`: only rows where it is unknown (empty); `false`: only rows where it is known",
+}
+VALUE_SCHEMAS = {
+    "int": {"type": "integer", "minimum": -(2**63 - 1), "maximum": 2**63 - 1},
+    "decimal": {
+        "type": "number",
+        "multipleOf": 0.000001,
+        "exclusiveMinimum": -(10**12),
+        "exclusiveMaximum": 10**12,
+    },
+    "text": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+}
+INCLUSIVE_DATES = (
+    " Both ends of a period are inclusive: a link that starts or ends on this date is "
+    "in force on it; an empty end means ongoing."
+)
+
+
+def scalar(parameter):
+    """One value, not a list: the parameter's array schema becomes its item's."""
+    if parameter["schema"].get("type") == "array":
+        parameter["schema"] = parameter["schema"]["items"]
+    parameter.pop("explode", None)
+    parameter.pop("style", None)
+
+
+def flat(parameter):
+    """An array of arrays (a list-typed filter inside a repeatable one) is one array."""
+    items = parameter["schema"].get("items", {})
+    if parameter["schema"].get("type") == "array" and items.get("type") == "array":
+        parameter["schema"]["items"] = items["items"]
+
+
+class StrictFilterExtension(DjangoFilterExtension):
+    """The catalog's filters, each with an exact type and a description of its values.
+
+    Repeatable filters are arrays of scalars (`explode`: one key per value); range
+    lookups (`__gte`...) and the answer-shaping windows of the insights take one value
+    and are scalars. Descriptions say the format, the semantics and the default.
+    """
+
+    target_class = "catalog.filters.StrictFilterBackend"
+    match_subclasses = True
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        lookup = field_name.rpartition("__")[2] if "__" in field_name else "exact"
+        if lookup not in LOOKUP_TEXTS:
+            lookup = "exact"
+        label = str(filter_field.label or "").partition("\n\n*")[0].strip()
+        generated = filter_field.method is None and (
+            label.endswith(("; repeat for OR.", ": not any of these.", " (true/false)."))
+            or label.endswith(tuple(f" {suffix}." for suffix in RANGE_LOOKUPS))
+            or "(case-insensitive)" in label
+        )
+        if isinstance(filter_field, SlugFilter):
+            kind = "slug"
+        elif isinstance(filter_field, BoolFilter):
+            kind = "bool"
+        else:
+            # ValueFilter (repeatable) and SingleValueFilter (one value) parse by kind.
+            kind = getattr(filter_field, "kind", None)
+        for parameter in parameters:
+            flat(parameter)
+            schema = parameter["schema"]
+            target = schema.get("items", schema) if schema.get("type") == "array" else schema
+            if kind in VALUE_SCHEMAS:
+                target.update(VALUE_SCHEMAS[kind])
+            if kind == "slug":
+                target.update(SLUG_SCHEMA, minLength=1)
+            if kind is None and isinstance(filter_field, django_filters.CharFilter):
+                target["maxLength"] = filter_field.extra.get("max_length", TEXT_MAX_LENGTH)
+            repeatable = isinstance(filter_field, django_filters.MultipleChoiceFilter)
+            if kind not in {None, "slug", "bool"} and not repeatable:
+                scalar(parameter)
+            if generated:
+                subject = field_name.rpartition("__")[0] if "__" in field_name else field_name
+                subject = subject.replace("_", " ")
+                text = f"{subject[:1].upper()}{subject[1:]}: {LOOKUP_TEXTS[lookup]}."
+            else:
+                text = label if label.endswith(".") else f"{label}."
+            if kind in VALUE_FORMATS:
+                text += " " + VALUE_FORMATS[kind]
+            if field_name in {"active_on", "as_of"}:
+                text += INCLUSIVE_DATES
+            choices = parameter.get("description", "").partition("\n\n*")[2]
+            parameter["description"] = text + (f"\n\n*{choices}" if choices else "")
+        return parameters
+
+
+class StrictOrderingExtension(OpenApiFilterExtension):
+    """`ordering` lists the accepted fields, each ascending or with `-` descending."""
+
+    target_class = "catalog.filters.StrictOrderingFilter"
+    match_subclasses = True
+
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
+        view = auto_schema.view
+        fields = getattr(view, "ordering_fields", None)
+        if not isinstance(fields, list | tuple) or not fields:
+            return []
+        default = ", ".join(getattr(view, "ordering", None) or ())
+        names = [term for field in fields for term in (field, f"-{field}")]
+        return [
+            {
+                "name": self.target.ordering_param,
+                "in": "query",
+                "required": False,
+                "description": (
+                    "Sort by these fields, in order; `-` before a name sorts descending. "
+                    "Repeat the parameter (or separate names with commas) for ties. "
+                    f"Default: {default}. Rows that tie on every field given keep a stable "
+                    "order, so pages never overlap."
+                ),
+                "schema": {"type": "array", "items": {"type": "string", "enum": names}},
+                "explode": True,
+                "style": "form",
+            }
+        ]
