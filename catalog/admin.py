@@ -1,11 +1,16 @@
 """Admin for provenance and API tokens, and the base every catalog admin builds on."""
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
-from django.core.exceptions import ValidationError
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import UniqueConstraint
+from django.http import JsonResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -14,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from catalog.history import record_related_changes
 from catalog.models import ApiToken, ChangeRecord, Source
+from catalog.protection import referrers
 
 admin.site.site_header = "Smart-vehicle ecosystem catalog"
 admin.site.site_title = "Catalog admin"
@@ -28,29 +34,192 @@ def https_formfield(db_field, **kwargs):
     return db_field.formfield(**{**URL_AS_HTTPS.get(type(db_field), {}), **kwargs})
 
 
-# How many referring rows a delete page names per kind of fact.
-REFERRERS_SHOWN = 10
+MONTH_FORMAT_HELP = "Give a month as YYYY-MM, e.g. 2025-11."
+MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 
-def many_to_many_referrers(objs, limit=REFERRERS_SHOWN):
+class MonthInput(forms.DateInput):
+    """The browser's month picker (YYYY-MM); a stored month (its first day) shows as YYYY-MM."""
+
+    input_type = "month"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"placeholder": "YYYY-MM", **(attrs or {})}, format="%Y-%m")
+
+
+class MonthField(forms.DateField):
+    """A calendar month entered as YYYY-MM and stored as its first day, as the API does."""
+
+    widget = MonthInput
+    input_formats = ["%Y-%m"]
+    default_error_messages = {"invalid": MONTH_FORMAT_HELP}
+
+    def __init__(self, **kwargs):
+        kwargs.pop("input_formats", None)
+        kwargs.setdefault("help_text", "YYYY-MM")
+        super().__init__(input_formats=self.input_formats, **kwargs)
+
+    def to_python(self, value):
+        # strptime would take "2025-9" and other digits; a month is four ASCII digits,
+        # a dash and two, as everywhere in the catalog.
+        if isinstance(value, str) and value.strip() and not MONTH.fullmatch(value.strip()):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class KnownChoicesMixin:
+    """An autocomplete widget whose selected options are labelled from `known_choices`
+    ({value: label}) when given, instead of one query per widget: the formset fills it
+    for every row at once, so a page with many inline rows costs no more queries."""
+
+    known_choices = None
+
+    def optgroups(self, name, value, attr=None):
+        if self.known_choices is None:
+            return super().optgroups(name, value, attr)
+        options = []
+        if not self.is_required and not self.allow_multiple_selected:
+            options.append(self.create_option(name, "", "", False, 0))
+        selected = [str(item) for item in value if str(item) in self.known_choices]
+        if not self.allow_multiple_selected:
+            selected = selected[:1]
+        for item in selected:
+            options.append(
+                self.create_option(name, item, self.known_choices[item], True, len(options))
+            )
+        return [(None, options, 0)]
+
+
+class KnownChoicesSelect(KnownChoicesMixin, AutocompleteSelect):
+    pass
+
+
+class KnownChoicesSelectMultiple(KnownChoicesMixin, AutocompleteSelectMultiple):
+    pass
+
+
+def autocomplete_widget(form_field):
+    widget = getattr(form_field.widget, "widget", form_field.widget)  # inside the "+" wrapper
+    return widget if isinstance(widget, KnownChoicesMixin) else None
+
+
+def label_autocomplete_choices(forms_):
+    """Label the selected options of every autocomplete field of `forms_` with one query
+    per field (see KnownChoicesMixin)."""
+    if not forms_:
+        return
+    for name, field in forms_[0].fields.items():
+        if autocomplete_widget(field) is None:
+            continue
+        values = set()
+        for form in forms_:
+            value = form[name].value()
+            values.update(value if isinstance(value, list | tuple) else [value])
+        values = {str(value) for value in values if value not in (None, "")}
+        known = {
+            str(obj.pk): field.label_from_instance(obj)
+            for obj in field.queryset.filter(pk__in=values)
+        }
+        for form in forms_:
+            autocomplete_widget(form.fields[name]).known_choices = known
+
+
+class KnownChoicesAdminMixin:
+    """Autocomplete fields whose selected options the formset can label in bulk."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = KnownChoicesSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = KnownChoicesSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class SlugRuleForm(forms.ModelForm):
+    """A form for a row whose slug the system can make (`slug_rule(values)`, the API's
+    rule): a slug left empty is made from the other fields; a form without a slug field
+    always gets the made one (a delivery's slug says whose figure for which month)."""
+
+    slug_rule = None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.slug_rule is None or not self.instance._state.adding:
+            return cleaned
+        if "slug" in self.fields and cleaned.get("slug"):
+            return cleaned
+        slug = self.slug_rule(cleaned)
+        if not slug:
+            if "slug" in self.fields and "slug" not in self.errors:
+                self.add_error("slug", "Give a slug, or the fields it is made from.")
+            return cleaned
+        if "slug" in self.fields:
+            cleaned["slug"] = slug
+        else:
+            self.instance.slug = slug
+        return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()
+        # A made slug is not a form field, so the model's unique check does not see it;
+        # checked here, after the model's own rules (which usually name the clash better).
+        slug = self.instance.slug
+        if (
+            "slug" not in self.fields
+            and slug
+            and self.instance._state.adding
+            and not self.errors
+            and self._meta.model._default_manager.filter(slug=slug).exists()
+        ):
+            self.add_error(None, f"There is already a row {slug}: change that one instead.")
+
+
+class CatalogAutocompleteJsonView(AutocompleteJsonView):
+    """Autocomplete that tells a user lacking the view permission on the related model
+    which permission is missing, instead of a bare 403 ("The results could not be
+    loaded"). The message comes back as one disabled option."""
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except PermissionDenied:
+            try:
+                _, model_admin, _, _ = self.process_request(request)
+            except PermissionDenied:
+                raise
+            if model_admin.has_view_permission(request):
+                raise
+            opts = model_admin.model._meta
+            message = (
+                f"You cannot look up {opts.verbose_name_plural}: ask an administrator "
+                f"for the permission “Can view {opts.verbose_name}”."
+            )
+            return JsonResponse(
+                {
+                    "results": [{"id": "", "text": message, "disabled": True}],
+                    "pagination": {"more": False},
+                }
+            )
+
+
+# The site's own autocomplete view, with the message above.
+admin.site.autocomplete_view = lambda request: CatalogAutocompleteJsonView.as_view(
+    admin_site=admin.site
+)(request)
+
+
+def many_to_many_referrers(objs):
     """Rows that point at any of `objs` through a plain many-to-many link (the facts that
     cite a source, the stacks that compute on a chip): [(model, rows, how many)].
-
-    Deleting would silently drop those links; a delete is refused while they exist.
-    Links with their own model (a vehicle model's chip fittings) protect by foreign key.
-    """
-    found = []
-    model = type(objs[0])
-    for relation in model._meta.related_objects:
-        if not relation.many_to_many or not relation.through._meta.auto_created:
-            continue
-        referrers = relation.related_model._default_manager.filter(
-            **{f"{relation.field.name}__in": objs}
-        ).distinct()
-        count = referrers.count()
-        if count:
-            found.append((relation.related_model, list(referrers[:limit]), count))
-    return found
+    Protected foreign keys are listed by Django's own delete page."""
+    return referrers(objs, many_to_many_only=True)
 
 
 class ManyToManyProtectedMixin:
@@ -83,7 +252,37 @@ class ManyToManyProtectedMixin:
         return format_html('{}: <a href="{}">{}</a>', name, url, obj)
 
 
-class CatalogAdmin(ManyToManyProtectedMixin, SimpleHistoryAdmin):
+class SlugRuleAdminMixin:
+    """Admins (and inlines) whose slug, left empty, is made by the API's rule:
+    `slug_serializer` is the resource's serializer, whose default_slug() is that rule."""
+
+    slug_serializer = None
+
+    def slug_form_kwargs(self, kwargs):
+        if self.slug_serializer is None:
+            return kwargs
+        serializer = self.slug_serializer
+        base = kwargs.get("form", getattr(self, "form", forms.ModelForm))
+        if not issubclass(base, SlugRuleForm):
+            base = type(f"{self.model.__name__}SlugForm", (SlugRuleForm, base), {})
+        kwargs["form"] = type(
+            base.__name__,
+            (base,),
+            {"slug_rule": staticmethod(lambda values: serializer().default_slug(values))},
+        )
+        return kwargs
+
+    def with_optional_slug(self, form):
+        if self.slug_serializer is not None and "slug" in form.base_fields:
+            form.base_fields["slug"].required = False
+            form.base_fields["slug"].help_text = (
+                "Public identifier, used in URLs and writes. Leave empty to have it made "
+                "as the API makes it."
+            )
+        return form
+
+
+class CatalogAdmin(SlugRuleAdminMixin, ManyToManyProtectedMixin, SimpleHistoryAdmin):
     """Defaults for every catalog entry: slug from the name, sources by autocomplete,
     timestamps read-only, and the change history (who changed what) one click away."""
 
@@ -94,10 +293,32 @@ class CatalogAdmin(ManyToManyProtectedMixin, SimpleHistoryAdmin):
     show_full_result_count = False
     save_on_top = True
     search_fields = ["slug", "name", "name_zh"]
+    # Fields that hold a month (stored as its first day), entered and shown as YYYY-MM.
+    month_fields = ()
+    # Fields shown first on the form, in this order: what the row is called, then its slug.
+    leading_fields = ("name", "name_zh", "slug")
 
     def get_prepopulated_fields(self, request, obj=None):
         names = {field.name for field in self.model._meta.fields}
         return {"slug": ["name"]} if "name" in names and obj is None else {}
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        leading = [name for name in self.leading_fields if name in fields]
+        return leading + [name for name in fields if name not in leading]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.month_fields:
+            return MonthField(
+                required=not db_field.blank,
+                label=capfirst(db_field.verbose_name),
+                help_text="YYYY-MM",
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **self.slug_form_kwargs(kwargs))
+        return self.with_optional_slug(form)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -127,6 +348,10 @@ class ModelRulesInlineFormSet(forms.BaseInlineFormSet):
     unique constraint, like "one open membership per brand and alliance"), with the
     model's message on the row at fault.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_autocomplete_choices(self.forms)
 
     def clean(self):
         super().clean()
@@ -193,11 +418,29 @@ class ModelRulesInlineFormSet(forms.BaseInlineFormSet):
         return instance.unique_error_message(self.model, constraint.fields)
 
 
-class SourcedInline(admin.TabularInline):
-    """An inline whose rows cite sources and link to their own page."""
+class CatalogInline(SlugRuleAdminMixin, KnownChoicesAdminMixin, admin.TabularInline):
+    """An inline whose rows are checked by every model rule and cost a constant number
+    of queries however many there are: relations are joined, to-many relations are
+    fetched once, and the autocomplete fields of all rows are labelled at once."""
 
     formset = ModelRulesInlineFormSet
     extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **self.slug_form_kwargs(kwargs))
+        self.with_optional_slug(formset.form)
+        return formset
+
+    def get_queryset(self, request):
+        model = self.model
+        related = [field.name for field in model._meta.fields if field.is_relation]
+        many = [field.name for field in model._meta.many_to_many]
+        return super().get_queryset(request).select_related(*related).prefetch_related(*many)
+
+
+class SourcedInline(CatalogInline):
+    """An inline whose rows cite sources and link to their own page."""
+
     show_change_link = True
     autocomplete_fields = ["sources"]
 

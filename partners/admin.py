@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 
-from catalog.admin import CatalogAdmin, ModelRulesInlineFormSet, https_formfield
+from catalog.admin import CatalogAdmin, CatalogInline, https_formfield
 from partners.models import (
     Alliance,
     Chip,
@@ -12,6 +12,7 @@ from partners.models import (
     Role,
     Shareholding,
 )
+from partners.serializers import ShareholdingSerializer
 from partners.services import set_company_roles
 
 
@@ -46,13 +47,12 @@ class CompanyForm(forms.ModelForm):
             self.initial["roles"] = list(self.instance.roles.values_list("role", flat=True))
 
 
-class ShareholdingInline(admin.TabularInline):
+class ShareholdingInline(CatalogInline):
     model = Shareholding
-    formset = ModelRulesInlineFormSet
+    slug_serializer = ShareholdingSerializer
     fk_name = "company"
-    extra = 0
     autocomplete_fields = ["holder", "sources"]
-    fields = ["slug", "holder", "share_percent", "acquired_on", "disposed_on", "sources"]
+    fields = ["holder", "share_percent", "acquired_on", "disposed_on", "slug", "sources"]
     verbose_name_plural = "shareholders"
 
 
@@ -103,6 +103,8 @@ class CompanyAdmin(CatalogAdmin):
 
 @admin.register(Shareholding)
 class ShareholdingAdmin(CatalogAdmin):
+    slug_serializer = ShareholdingSerializer
+    leading_fields = ("company", "holder", "share_percent", "slug")
     list_display = ["company", "holder", "share_percent", "acquired_on", "disposed_on"]
     list_filter = ["acquired_on"]
     search_fields = ["slug", "holder__name", "holder__name_zh", "company__name", "company__name_zh"]
@@ -128,7 +130,11 @@ class OperatingSystemAdmin(CatalogAdmin):
 @admin.register(Chip)
 class ChipAdmin(CatalogAdmin):
     list_display = ["name", "designer", "foundry", "category", "process_nm", "ai_tops", "released"]
-    list_filter = ["category", "designer__country", "designer"]
+    list_filter = [
+        "category",
+        "designer__country",
+        ("designer", admin.RelatedOnlyFieldListFilter),
+    ]
     autocomplete_fields = ["designer", "foundry", "sources"]
     list_select_related = ["designer", "foundry"]
 

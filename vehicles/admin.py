@@ -1,5 +1,8 @@
 from django import forms
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from catalog.admin import CatalogAdmin, SourcedInline
 from partners.admin import AllianceAdmin
@@ -15,6 +18,14 @@ from vehicles.models import (
     VehicleModel,
     VehicleModelChip,
     link_status_q,
+)
+from vehicles.serializers import (
+    AllianceMembershipSerializer,
+    DeliveryGapSerializer,
+    DeliverySerializer,
+    DeliveryTotalSerializer,
+    PartnershipSerializer,
+    VehicleModelSerializer,
 )
 
 CHIPS_AND_REASON = "Give the chips or the reason they are unknown, not both."
@@ -46,15 +57,16 @@ class ChipFittingInline(SourcedInline):
 
 class PartnershipInline(SourcedInline):
     model = Partnership
+    slug_serializer = PartnershipSerializer
     autocomplete_fields = ["partner", "sources"]
     fields = [
-        "slug",
         "partner",
         "kind",
         "scope",
         "announced_on",
         "started_on",
         "ended_on",
+        "slug",
         "sources",
     ]
     exclude = ["carmaker"]
@@ -62,46 +74,82 @@ class PartnershipInline(SourcedInline):
 
 class MembershipInline(SourcedInline):
     model = AllianceMembership
-    fields = ["slug", "brand", "joined_on", "left_on", "note", "sources"]
+    slug_serializer = AllianceMembershipSerializer
+    fields = ["brand", "joined_on", "left_on", "note", "slug", "sources"]
     autocomplete_fields = ["brand", "sources"]
 
 
 class BrandMembershipInline(MembershipInline):
-    fields = ["slug", "alliance", "joined_on", "left_on", "note", "sources"]
+    fields = ["alliance", "joined_on", "left_on", "note", "slug", "sources"]
     autocomplete_fields = ["alliance", "sources"]
-
-
-class DeliveryInline(SourcedInline):
-    model = Delivery
-    fields = ["slug", "month", "brand", "units", "precision", "computed", "sources"]
-    autocomplete_fields = ["brand", "sources"]
-    ordering = ["-month"]
 
 
 class VehicleModelInline(SourcedInline):
     model = VehicleModel
-    fields = ["slug", "name", "powertrain", "launched_on", "cockpit_os", "adas_stack"]
+    slug_serializer = VehicleModelSerializer
+    fields = ["name", "powertrain", "launched_on", "cockpit_os", "adas_stack", "slug"]
     autocomplete_fields = ["cockpit_os", "adas_stack"]
 
 
-# The alliance page shows its members and deliveries. Those models live in this app,
-# so the inlines are attached here rather than making partners import vehicles.
+def figures_links(owner, field):
+    """Links to the delivery figures, totals and gaps of `owner` (an alliance or a brand,
+    by `field`): how many, the filtered list, and an add form with the owner filled in.
+    Figures grow every month, so they are not an inline of the owner's page."""
+    if owner.pk is None:
+        return "Save first; figures are then entered on their own pages."
+    rows = []
+    for model in (Delivery, DeliveryTotal, DeliveryGap):
+        opts = model._meta
+        count = model._default_manager.filter(**{field: owner}).count()
+        listing = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
+        rows.append(
+            (
+                f"{listing}?{field}__id__exact={owner.pk}",
+                count,
+                opts.verbose_name if count == 1 else opts.verbose_name_plural,
+                f"{add}?{field}={owner.pk}",
+                opts.verbose_name,
+            )
+        )
+    return format_html_join(
+        mark_safe("<br>"), '<a href="{}">{} {}</a> · <a href="{}">add a {}</a>', rows
+    )
+
+
+# The alliance page shows its members and links to its deliveries. Those models live in
+# this app, so they are attached here rather than making partners import vehicles.
 admin.site.unregister(Alliance)
 
 
 @admin.register(Alliance)
 class AllianceWithMembersAdmin(AllianceAdmin):
-    inlines = [MembershipInline, DeliveryInline]
+    inlines = [MembershipInline]
+    readonly_fields = [*AllianceAdmin.readonly_fields, "figures"]
+
+    @admin.display(description="deliveries")
+    def figures(self, alliance):
+        return figures_links(alliance, "alliance")
 
 
 @admin.register(Brand)
 class BrandAdmin(CatalogAdmin):
     list_display = ["name", "name_zh", "group", "launched", "positioning", "headquarters"]
-    list_filter = ["positioning", "group", "memberships__alliance"]
+    # Only the companies that own brands (carmaker groups), not every company.
+    list_filter = [
+        "positioning",
+        ("group", admin.RelatedOnlyFieldListFilter),
+        "memberships__alliance",
+    ]
     search_fields = ["slug", "name", "name_zh", "group__name", "group__name_zh"]
     autocomplete_fields = ["group", "sources"]
     list_select_related = ["group"]
     inlines = [BrandMembershipInline, PartnershipInline, VehicleModelInline]
+    readonly_fields = [*CatalogAdmin.readonly_fields, "figures"]
+
+    @admin.display(description="deliveries")
+    def figures(self, brand):
+        return figures_links(brand, "brand")
 
 
 class LinkStatusFilter(admin.SimpleListFilter):
@@ -138,22 +186,22 @@ class ChipsStatusFilter(LinkStatusFilter):
 
 @admin.register(VehicleModel)
 class VehicleModelAdmin(CatalogAdmin):
+    slug_serializer = VehicleModelSerializer
+    leading_fields = ("brand", "name", "name_zh", "slug")
     list_display = [
         "__str__",
-        "name_zh",
         "powertrain",
         "body_type",
         "launched_on",
-        "price_min_cny",
-        "price_max_cny",
+        "price_range",
         "cockpit_os",
         "adas_stack",
     ]
     list_filter = [
         "powertrain",
         "body_type",
-        "brand__group",
-        "brand",
+        ("brand__group", admin.RelatedOnlyFieldListFilter),
+        ("brand", admin.RelatedOnlyFieldListFilter),
         "cockpit_os",
         "adas_stack",
         CockpitOsStatusFilter,
@@ -167,13 +215,25 @@ class VehicleModelAdmin(CatalogAdmin):
     inlines = [ChipFittingInline]
 
     def get_prepopulated_fields(self, request, obj=None):
-        return {"slug": ["name"]} if obj is None else {}
+        # The API's rule (brand slug and name) is applied on save when the slug is empty.
+        return {}
+
+    @admin.display(description="price (CNY)", ordering="price_min_cny")
+    def price_range(self, model):
+        low, high = model.price_min_cny, model.price_max_cny
+        if low is None and high is None:
+            return "-"
+        if low == high or high is None or low is None:
+            return f"{low or high:,}"
+        return f"{low:,} to {high:,}"
 
 
 @admin.register(Partnership)
 class PartnershipAdmin(CatalogAdmin):
+    slug_serializer = PartnershipSerializer
+    leading_fields = ("brand", "carmaker", "partner", "kind", "slug")
     list_display = ["__str__", "kind", "announced_on", "started_on", "ended_on"]
-    list_filter = ["kind", "partner__country", "partner"]
+    list_filter = ["kind", "partner__country", ("partner", admin.RelatedOnlyFieldListFilter)]
     search_fields = [
         "slug",
         "scope",
@@ -191,6 +251,8 @@ class PartnershipAdmin(CatalogAdmin):
 
 @admin.register(AllianceMembership)
 class AllianceMembershipAdmin(CatalogAdmin):
+    slug_serializer = AllianceMembershipSerializer
+    leading_fields = ("alliance", "brand", "joined_on", "left_on", "slug")
     list_display = ["alliance", "brand", "joined_on", "left_on"]
     list_filter = ["alliance"]
     search_fields = ["slug", "alliance__name", "alliance__name_zh", "brand__name", "brand__name_zh"]
@@ -200,28 +262,107 @@ class AllianceMembershipAdmin(CatalogAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(CatalogAdmin):
-    list_display = ["month", "alliance", "brand", "units", "precision", "computed"]
-    list_filter = ["alliance", "precision", "computed", "brand"]
+    """Who reported, which month, how many; then how exact, a note and the sources. The
+    slug is the system's (hima-2025-11, hima-aito-2025-11), as in the API."""
+
+    slug_serializer = DeliverySerializer
+    month_fields = ("month",)
+    fields = [
+        "alliance",
+        "brand",
+        "month",
+        "units",
+        "precision",
+        "computed",
+        "note",
+        "sources",
+        "slug",
+        "created",
+        "updated",
+    ]
+    readonly_fields = ["slug", "created", "updated"]
+    list_display = ["month_shown", "alliance", "brand", "units", "precision", "computed"]
+    list_filter = [
+        ("alliance", admin.RelatedOnlyFieldListFilter),
+        "precision",
+        "computed",
+        ("brand", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["slug", "alliance__name", "alliance__name_zh", "brand__name", "brand__name_zh"]
     autocomplete_fields = ["alliance", "brand", "sources"]
     list_select_related = ["alliance", "brand"]
     date_hierarchy = "month"
+
+    @admin.display(description="month", ordering="month")
+    def month_shown(self, figure):
+        return f"{figure.month:%Y-%m}"
 
 
 @admin.register(DeliveryTotal)
 class DeliveryTotalAdmin(CatalogAdmin):
-    list_display = ["slug", "alliance", "brand", "first_month", "last_month", "units", "precision"]
-    list_filter = ["alliance", "precision", "computed"]
+    """A total over several months: who, the first and last month, how many; the slug is
+    the system's, as in the API."""
+
+    slug_serializer = DeliveryTotalSerializer
+    month_fields = ("first_month", "last_month")
+    fields = [
+        "alliance",
+        "brand",
+        "first_month",
+        "last_month",
+        "units",
+        "precision",
+        "computed",
+        "note",
+        "sources",
+        "slug",
+        "created",
+        "updated",
+    ]
+    readonly_fields = ["slug", "created", "updated"]
+    list_display = ["alliance", "brand", "period", "units", "precision"]
+    list_filter = [
+        ("alliance", admin.RelatedOnlyFieldListFilter),
+        "precision",
+        "computed",
+        ("brand", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["slug", "alliance__name", "alliance__name_zh", "brand__name", "brand__name_zh"]
     autocomplete_fields = ["alliance", "brand", "sources"]
     list_select_related = ["alliance", "brand"]
+
+    @admin.display(description="period", ordering="first_month")
+    def period(self, total):
+        return f"{total.first_month:%Y-%m} to {total.last_month:%Y-%m}"
 
 
 @admin.register(DeliveryGap)
 class DeliveryGapAdmin(CatalogAdmin):
-    list_display = ["month", "alliance", "brand", "reason"]
-    list_filter = ["alliance", "reason", "brand"]
+    slug_serializer = DeliveryGapSerializer
+    month_fields = ("month",)
+    fields = [
+        "alliance",
+        "brand",
+        "month",
+        "reason",
+        "note",
+        "sources",
+        "slug",
+        "created",
+        "updated",
+    ]
+    readonly_fields = ["slug", "created", "updated"]
+    list_display = ["month_shown", "alliance", "brand", "reason"]
+    list_filter = [
+        ("alliance", admin.RelatedOnlyFieldListFilter),
+        "reason",
+        ("brand", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["slug", "alliance__name", "alliance__name_zh", "brand__name", "brand__name_zh"]
     autocomplete_fields = ["alliance", "brand", "sources"]
     list_select_related = ["alliance", "brand"]
     date_hierarchy = "month"
+
+    @admin.display(description="month", ordering="month")
+    def month_shown(self, gap):
+        return f"{gap.month:%Y-%m}"
