@@ -9,4 +9,7 @@ class CatalogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from catalog import history  # noqa: F401  (records every change in the change log)
+        from catalog import (
+            history,  # noqa: F401  (records every change in the change log)
+            protection,  # noqa: F401  (no delete drops a many-to-many link)
+        )

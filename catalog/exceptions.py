@@ -37,18 +37,41 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
-def django_validation_error(error):
-    """A model's ValidationError as DRF's, with '__all__' named non_field_errors."""
+def django_validation_error(error, names=None):
+    """A model's ValidationError as DRF's, with '__all__' named non_field_errors and model
+    field names given their API names (`names`: {model name: API name})."""
     detail = get_error_detail(error)
-    if isinstance(detail, dict) and "__all__" in detail:
-        detail["non_field_errors"] = detail.pop("__all__")
+    if isinstance(detail, dict):
+        names = {"__all__": "non_field_errors", **(names or {})}
+        detail = {names.get(key, key): messages for key, messages in detail.items()}
     return exceptions.ValidationError(detail)
 
 
+class StillReferencedConflict(Conflict):
+    """409 for a delete that other facts block; `references` names them."""
+
+    default_code = "protected"
+
+    def __init__(self, detail, references):
+        super().__init__(detail)
+        self.references = references
+
+
 def protected_conflict(error):
-    blocking = sorted({str(obj) for obj in list(error.protected_objects)[:10]})
-    return Conflict(
-        f"Cannot delete: still referenced by {', '.join(blocking)}. Remove or re-point those first."
+    """409 naming what blocks a delete (type, first slugs, how many)."""
+    from catalog.protection import REFERRERS_SHOWN, StillReferenced, describe
+
+    if isinstance(error, StillReferenced):
+        return StillReferencedConflict(error.args[0], error.references)
+    # Refused by Django's collector (a protected foreign key) on a path that did not ask
+    # first: group the rows it names the same way.
+    by_model = {}
+    for row in error.protected_objects:
+        by_model.setdefault(type(row), []).append(row)
+    found = [(model, rows[:REFERRERS_SHOWN], len(rows)) for model, rows in by_model.items()]
+    return StillReferencedConflict(
+        "Cannot delete: other records still refer to it. Remove or re-point those first.",
+        describe(found),
     )
 
 
@@ -92,12 +115,15 @@ def error_body(status_code, exc):
     else:
         errors = {}
         summary = str(detail)
-    return {
+    body = {
         "status": status_code,
         "code": str(flat_codes(exc.get_codes())),
         "detail": summary,
         "errors": errors,
     }
+    if isinstance(exc, StillReferencedConflict):
+        body["references"] = exc.references
+    return body
 
 
 def flatten(value):

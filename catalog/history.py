@@ -18,6 +18,8 @@ from catalog.models import ChangeAction, ChangeChannel, ChangeRecord
 
 LOADER_REASON = "Loaded from fixtures"
 RESTORE_REASON = "Restored from backup"
+# An import's rows carry this reason followed by the file's name (catalog.resources).
+IMPORT_REASON_PREFIX = "Imported from "
 # Writes by a command rather than a person: the command is the actor.
 COMMAND_CHANNELS = {LOADER_REASON: ChangeChannel.LOADER, RESTORE_REASON: ChangeChannel.RESTORE}
 ACTIONS = {"+": ChangeAction.CREATED, "~": ChangeAction.CHANGED, "-": ChangeAction.DELETED}
@@ -27,16 +29,24 @@ SKIPPED_FIELDS = {"created", "updated"}
 def changed_fields(history_instance):
     if history_instance.history_type == "-":
         return []
+    model = history_instance.instance_type
     tracked = [
         field.name
-        for field in history_instance.instance_type._meta.fields
+        for field in model._meta.fields
         if field.name not in SKIPPED_FIELDS and not field.primary_key
     ]
+    # The log speaks the API's names where they differ from the model's (Source.url is
+    # the API's `link`).
+    api_name = getattr(model, "API_FIELD_NAMES", {}).get
     previous = history_instance.prev_record if history_instance.history_type == "~" else None
     if previous is None:
-        return [name for name in tracked if getattr(history_instance, name) not in (None, "")]
+        return [
+            api_name(name, name)
+            for name in tracked
+            if getattr(history_instance, name) not in (None, "")
+        ]
     delta = history_instance.diff_against(previous, included_fields=tracked)
-    return sorted(change.field for change in delta.changes)
+    return sorted(api_name(change.field, change.field) for change in delta.changes)
 
 
 def record_related_changes(instance, names):
@@ -60,6 +70,8 @@ def record_related_changes(instance, names):
 def channel_of(request, reason):
     if reason in COMMAND_CHANNELS:
         return COMMAND_CHANNELS[reason]
+    if reason and reason.startswith(IMPORT_REASON_PREFIX):
+        return ChangeChannel.IMPORT
     path = getattr(request, "path", "") if request is not None else ""
     if path.startswith("/api/"):
         return ChangeChannel.API
@@ -87,5 +99,13 @@ def record_change(sender, instance, history_instance, history_user=None, **kwarg
         actor=user,
         actor_name=user.get_username() if user else command_actor(channel),
         channel=channel,
+        note=import_note(history_instance.history_change_reason),
         at=history_instance.history_date,
     )
+
+
+def import_note(reason):
+    """The file an imported row came from, as the change log's note."""
+    if reason and reason.startswith(IMPORT_REASON_PREFIX):
+        return reason.removeprefix(IMPORT_REASON_PREFIX)[:200]
+    return ""

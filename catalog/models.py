@@ -1,5 +1,6 @@
 """Provenance, API tokens, and the abstract bases every catalog row is built on."""
 
+import datetime
 import hashlib
 import secrets
 
@@ -10,6 +11,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+from catalog import values
 
 # The ranges PostgreSQL gives these column types. Stated on the fields, they make the
 # validation and the OpenAPI document the same on every database (SQLite's are wider).
@@ -73,6 +76,33 @@ class TimeStampedModel(models.Model):
     class Meta:
         abstract = True
 
+    def clean_fields(self, exclude=None):
+        """Each field's own checks, and every date within the catalog's range
+        (catalog.values.EARLIEST to LATEST), whatever path the row comes by."""
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            value = getattr(self, field.attname)
+            if (
+                isinstance(field, models.DateField)
+                and not isinstance(field, models.DateTimeField)
+                and isinstance(value, datetime.date)
+                and field.name not in (exclude or ())
+                and field.name not in errors
+                and not values.EARLIEST <= value <= values.LATEST
+            ):
+                errors[field.name] = [
+                    ValidationError(
+                        f"Give a date {values.RANGE_TEXT}: the catalog covers nothing else.",
+                        code="out_of_range",
+                    )
+                ]
+        if errors:
+            raise ValidationError(errors)
+
 
 class Reliability(models.TextChoices):
     OFFICIAL = "official", "Official (company or regulator)"
@@ -106,6 +136,8 @@ class Source(TimeStampedModel):
     )
 
     history = HistoricalRecords()
+    # The document's address is `link` in the API, where `url` is the resource's own.
+    API_FIELD_NAMES = {"url": "link"}
 
     class Meta:
         ordering = ["slug"]
@@ -144,6 +176,28 @@ class CatalogEntry(TimeStampedModel):
 
     def __str__(self):
         return getattr(self, "name", self.slug)
+
+    # Relations of which at least one must be set (a delivery's alliance or brand); a
+    # row with none is refused on each of those fields, not as a broken constraint.
+    one_of_required = ()
+    # Relations of which at most one may be set (a deal is with a brand or a group).
+    at_most_one_of = ()
+
+    def clean(self):
+        super().clean()
+        given = [name for name in self.one_of_required if getattr(self, f"{name}_id") is not None]
+        if self.one_of_required and not given:
+            names = " or ".join(self.one_of_required)
+            raise ValidationError(
+                dict.fromkeys(
+                    self.one_of_required, f"Give {names} (a slug): one of them is required."
+                ),
+                code="required",
+            )
+        given = [name for name in self.at_most_one_of if getattr(self, f"{name}_id") is not None]
+        if len(given) > 1:
+            names = " or ".join(self.at_most_one_of)
+            raise ValidationError(dict.fromkeys(given, f"Give {names}, not both."), code="invalid")
 
 
 class NamedEntry(CatalogEntry):

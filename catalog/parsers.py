@@ -23,8 +23,24 @@ def depth(value, limit):
     return deepest
 
 
+class DuplicateKey(ValueError):
+    """A JSON object names a key twice; which value was meant is unknowable."""
+
+
+def unique_keys(pairs):
+    """json's object_pairs_hook: an object, refusing a key given twice (the standard
+    library, like most parsers, would silently keep the last)."""
+    obj = {}
+    for key, value in pairs:
+        if key in obj:
+            raise DuplicateKey(key)
+        obj[key] = value
+    return obj
+
+
 class LimitedJSONParser(JSONParser):
-    """Deep nesting is refused before it can exhaust the recursion.
+    """Deep nesting is refused before it can exhaust the recursion; a key given twice
+    and bytes that are not UTF-8 are refused rather than guessed at.
 
     The size is not checked here: DRF hands JSON over as `request.body`, which Django
     refuses past DATA_UPLOAD_MAX_MEMORY_SIZE, whatever the Content-Length says, and
@@ -34,7 +50,18 @@ class LimitedJSONParser(JSONParser):
         body = stream.read() if stream is not None else b""
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
-            data = json.loads(body.decode(encoding))
+            text = body.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            raise exceptions.ParseError(
+                f"The body is not valid {encoding} text; send JSON encoded as UTF-8."
+            ) from None
+        try:
+            data = json.loads(text, object_pairs_hook=unique_keys)
+        except DuplicateKey as error:
+            raise exceptions.ParseError(
+                f"JSON object has the key '{str(error)[:100]}' more than once; give each "
+                "field once."
+            ) from None
         except (ValueError, RecursionError) as error:
             raise exceptions.ParseError(f"JSON parse error: {str(error)[:200]}") from None
         if depth(data, MAX_NESTING) > MAX_NESTING:

@@ -299,19 +299,61 @@ class CatalogSerializer(serializers.ModelSerializer):
         return instance
 
     def update(self, instance, validated_data):
+        """Write only what differs from the stored row. A write that changes nothing
+        saves nothing: no change record, no history row, `updated` and the ETag stay."""
         extra = self.pop_extra(validated_data)
-        before = {
-            name: set(getattr(instance, name).values_list("pk", flat=True))
-            for name in self.many_given(validated_data)
+        many = {name: validated_data.pop(name) for name in self.many_given(validated_data)}
+        changed_values = {
+            name: value
+            for name, value in validated_data.items()
+            if getattr(instance, name) != value
         }
-        instance = super().update(instance, validated_data)
-        changed = {
+        changed_links = {
             name
-            for name, pks in before.items()
-            if pks != {related.pk for related in validated_data[name]}
+            for name, related in many.items()
+            if set(getattr(instance, name).values_list("pk", flat=True))
+            != {obj.pk for obj in related}
         }
-        record_related_changes(instance, changed | self.save_extra(instance, extra))
+        saved = bool(changed_values or changed_links)
+        if saved:
+            for name, value in changed_values.items():
+                setattr(instance, name, value)
+            instance.save()
+            for name in changed_links:
+                getattr(instance, name).set(many[name])
+        changed_extra = self.save_extra(instance, extra)
+        if changed_extra and not saved:
+            # Only links kept by a service changed: the row's own record says so.
+            instance.save(update_fields=["updated"])
+        record_related_changes(instance, changed_links | changed_extra)
         return instance
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            self.refuse_fields_it_cannot_write(data)
+        return super().to_internal_value(data)
+
+    def refuse_fields_it_cannot_write(self, data):
+        """A field the resource does not have is a 400 naming it (a typo must not be
+        stored as nothing); a read-only field is accepted only as stored (a client
+        echoing what it read), never with another value."""
+        fields = self.fields
+        errors = {}
+        current = None
+        for name, value in data.items():
+            field = fields.get(name)
+            if field is None:
+                writable = sorted(n for n, f in fields.items() if not f.read_only)
+                errors[name] = [
+                    f"Unknown field. Fields that can be written: {', '.join(writable)}."
+                ]
+            elif field.read_only:
+                if current is None and self.instance is not None:
+                    current = self.to_representation(self.instance)
+                if current is None or current.get(name) != value:
+                    errors[name] = ["Read-only field: leave it out, or send it back unchanged."]
+        if errors:
+            raise serializers.ValidationError(errors)
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
@@ -338,12 +380,25 @@ class CatalogSerializer(serializers.ModelSerializer):
         if self.instance is None and not attrs.get("slug"):
             slug = self.default_slug(attrs)
             if not slug:
-                raise serializers.ValidationError({"slug": ["This field is required."]})
+                # The fields the slug is made from are missing or wrong: say which,
+                # rather than that the slug is.
+                self.run_model_validation(attrs, exclude=["slug"])
+                raise serializers.ValidationError(
+                    {"slug": ["Give a slug, or the fields it is made from."]}
+                )
             attrs["slug"] = slug
         self.run_model_validation(attrs)
         return attrs
 
-    def run_model_validation(self, attrs):
+    def api_names(self):
+        """{model field name: API field name} where the two differ (Source.url is `link`)."""
+        return {
+            field.source: name
+            for name, field in self.fields.items()
+            if field.source not in (name, "*") and "." not in field.source
+        }
+
+    def run_model_validation(self, attrs, exclude=None):
         """Apply the attributes to the object as it would be saved, and full_clean() it."""
         model = self.Meta.model
         instance = model() if self.instance is None else model.objects.get(pk=self.instance.pk)
@@ -352,9 +407,9 @@ class CatalogSerializer(serializers.ModelSerializer):
             if name not in many and name not in self.extra_write_fields:
                 setattr(instance, name, value)
         try:
-            instance.full_clean()
+            instance.full_clean(exclude=exclude)
         except DjangoValidationError as error:
-            raise django_validation_error(error) from None
+            raise django_validation_error(error, self.api_names()) from None
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -16,6 +16,7 @@ from catalog.exceptions import PreconditionFailed
 from catalog.exports import ExportMixin
 from catalog.filters import CatalogFilterSet
 from catalog.models import SLUG_CHARS, ChangeRecord, Source
+from catalog.protection import refuse_if_referenced
 from catalog.serializers import ChangeRecordSerializer, SourceSerializer
 
 
@@ -124,6 +125,9 @@ class CatalogViewSet(ExportMixin, ErrorsAsJSONMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         with transaction.atomic():
+            # A 409 that names every kind of record still pointing at the row (foreign
+            # keys and many-to-many links alike), before anything is deleted.
+            refuse_if_referenced(instance)
             instance.delete()
 
 

@@ -129,7 +129,8 @@ def world(db):
         name_zh="鸿蒙智行",
         leader=huawei,
         kind="alliance",
-        founded_on=datetime.date(2023, 11, 1),
+        # The test alliance's life starts with its first membership: none may start before.
+        founded_on=datetime.date(2021, 12, 1),
     )
     aito = Brand.objects.create(
         slug="aito", name="AITO", name_zh="问界", group=seres, launched=2021

@@ -1,5 +1,7 @@
 """Brands, vehicle models, and every brand-side link: partnerships, memberships, deliveries."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -292,6 +294,8 @@ class Partnership(CatalogEntry):
     started_on = models.DateField(null=True, blank=True)
     ended_on = models.DateField(null=True, blank=True, help_text="Empty: ongoing.")
 
+    one_of_required = at_most_one_of = ("brand", "carmaker")
+
     class Meta(CatalogEntry.Meta):
         ordering = ["slug"]
         constraints = [
@@ -336,6 +340,26 @@ class AllianceMembership(CatalogEntry):
     def __str__(self):
         return f"{self.brand} in {self.alliance}"
 
+    def clean(self):
+        super().clean()
+        founded = self.alliance.founded_on if self.alliance_id else None
+        if founded and self.joined_on and self.joined_on < founded:
+            raise ValidationError(
+                {
+                    "joined_on": f"{self.alliance} was founded on {founded:%Y-%m-%d}; a "
+                    "membership cannot start before its alliance."
+                }
+            )
+
+    @staticmethod
+    def in_force_during(alliance, brand, first_day, last_day):
+        """Memberships of `brand` in `alliance` in force on some day of the period (both
+        ends of a membership are inclusive; an open end is ongoing)."""
+        return AllianceMembership.objects.filter(alliance=alliance, brand=brand).filter(
+            Q(joined_on__isnull=True) | Q(joined_on__lte=last_day),
+            Q(left_on__isnull=True) | Q(left_on__gte=first_day),
+        )
+
 
 class Precision(models.TextChoices):
     """How exactly a reported figure is known."""
@@ -371,7 +395,12 @@ class DeliveryFigure(CatalogEntry):
 
 
 class Delivery(DeliveryFigure):
-    """Units delivered in one calendar month."""
+    """Units delivered in one calendar month.
+
+    A brand figure reported within an alliance (both set) needs the brand's membership
+    of that alliance in force during that month."""
+
+    one_of_required = ("alliance", "brand")
 
     alliance = models.ForeignKey(
         Alliance, on_delete=models.PROTECT, null=True, blank=True, related_name="deliveries"
@@ -439,6 +468,19 @@ class Delivery(DeliveryFigure):
                 raise ValidationError(
                     {"month": "This month is recorded as a gap for this reporter: delete it first."}
                 )
+            if self.alliance_id and self.brand_id:
+                last_day = (self.month + datetime.timedelta(days=31)).replace(day=1)
+                last_day -= datetime.timedelta(days=1)
+                if not AllianceMembership.in_force_during(
+                    self.alliance, self.brand, self.month, last_day
+                ).exists():
+                    raise ValidationError(
+                        {
+                            "brand": f"{self.brand} was not a member of {self.alliance} in "
+                            f"{self.month:%Y-%m} (no membership in force that month): record "
+                            "the membership first, or report the figure without the alliance."
+                        }
+                    )
 
     @staticmethod
     def default_slug(alliance, brand, month):
@@ -449,6 +491,8 @@ class Delivery(DeliveryFigure):
 
 class DeliveryTotal(DeliveryFigure):
     """Units delivered over a period of several months, as reported (never split into months)."""
+
+    one_of_required = ("alliance", "brand")
 
     alliance = models.ForeignKey(
         Alliance, on_delete=models.PROTECT, null=True, blank=True, related_name="delivery_totals"
@@ -509,6 +553,8 @@ class DeliveryGap(CatalogEntry):
     a month nobody has looked at. A gap and a figure for the same key exclude each other:
     model validation says so, and a database trigger (vehicles.signals) enforces it.
     """
+
+    one_of_required = ("alliance", "brand")
 
     Reason = GapReason
 
