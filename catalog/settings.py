@@ -265,6 +265,7 @@ SPECTACULAR_SETTINGS = {
         "catalog.openapi.dates_have_patterns",
         "catalog.openapi.link_created_resources",
         "catalog.openapi.conditional_requests",
+        "catalog.openapi.tidy_document",
     ],
 }
 
