@@ -45,9 +45,44 @@ def year_check(field):
     )
 
 
+class DateOrderConstraint(models.CheckConstraint):
+    """A CheckConstraint that, when validated in Python, reports a reversed period on its
+    end field with both dates, rather than as an error of the whole row."""
+
+    def __init__(self, *, start, end, **kwargs):
+        self.start, self.end = start, end
+        super().__init__(**kwargs)
+
+    def validate(self, model, instance, exclude=None, using=None):
+        try:
+            super().validate(model, instance, exclude=exclude, using=using)
+        except ValidationError:
+            first, last = getattr(instance, self.start), getattr(instance, self.end)
+            raise ValidationError(
+                {
+                    self.end: ValidationError(
+                        f"Reversed period: {self.end} ({last}) is before {self.start} "
+                        f"({first}); {self.end} must be on or after {self.start}.",
+                        code="reversed_range",
+                    )
+                }
+            ) from None
+
+    def clone(self):
+        _, args, kwargs = super().deconstruct()
+        return DateOrderConstraint(*args, start=self.start, end=self.end, **kwargs)
+
+    def deconstruct(self):
+        # Stored in migrations as the plain CheckConstraint it is in the database.
+        _, args, kwargs = super().deconstruct()
+        return "django.db.models.CheckConstraint", args, kwargs
+
+
 def date_order_check(start, end):
     """The database rule that a period's end is not before its start."""
-    return models.CheckConstraint(
+    return DateOrderConstraint(
+        start=start,
+        end=end,
         condition=Q(**{f"{start}__isnull": True})
         | Q(**{f"{end}__isnull": True})
         | Q(**{f"{end}__gte": F(start)}),

@@ -535,6 +535,14 @@ class DeliveryTotal(DeliveryFigure):
         super().clean()
         if self.last_month and self.last_month > current_month():
             raise ValidationError({"last_month": "A period cannot end in the future."})
+        if self.first_month and self.last_month and self.first_month > self.last_month:
+            raise ValidationError(
+                {
+                    "last_month": f"Reversed period: last_month ({self.last_month:%Y-%m}) is "
+                    f"before first_month ({self.first_month:%Y-%m}); give the earlier month first."
+                },
+                code="reversed_range",
+            )
 
 
 class GapReason(models.TextChoices):
