@@ -6,7 +6,6 @@ shows), a chart is the insight selector the insight endpoint calls with the same
 parameters. Pages link to the API request and the CSV that give the same data.
 """
 
-import datetime
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -616,6 +615,5 @@ def graph(request):
             "active_on": parsed["active_on"],
             "api": api_url("insights/graph", params),
             "graphml": api_url("insights/graph", params, format="graphml"),
-            "today": datetime.date.today(),
         },
     )
