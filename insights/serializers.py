@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from catalog.serializers import MonthField, SummarySerializer
+from insights.audit import RULES as AUDIT_RULES
 from insights.filters import GROUP_BY, LAYERS, PERIODS
 from vehicles.models import GapReason, Precision
 from vehicles.serializers import SupplierSerializer
@@ -172,3 +173,65 @@ class ExposureSerializer(serializers.Serializer):
     month_to = MonthField(allow_null=True)
     totals = ExposureTotalsSerializer()
     results = ExposedBrandSerializer(many=True)
+
+
+RULE_CHOICES = [(rule.name, rule.description) for rule in AUDIT_RULES]
+
+
+class AuditQuerySerializer(serializers.Serializer):
+    """Parameters of the audit."""
+
+    rule = serializers.MultipleChoiceField(
+        choices=RULE_CHOICES,
+        required=False,
+        help_text="Only these rules (repeatable); default all.",
+    )
+    accepted = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: only accepted findings; false: only those not accepted; default both.",
+    )
+
+
+class AuditRecordSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="The record's type, e.g. delivery, source, partnership.")
+    slug = serializers.SlugField()
+    url = serializers.URLField(allow_null=True, help_text="The record in the API.")
+
+
+class AuditFindingSerializer(serializers.Serializer):
+    rule = serializers.ChoiceField(choices=RULE_CHOICES)
+    records = AuditRecordSerializer(
+        many=True, help_text="The records involved, first the main one."
+    )
+    message = serializers.CharField(help_text="What is wrong, with the figures or dates.")
+    accepted = serializers.BooleanField(
+        help_text="Accepted in fixtures/audit/accepted.yaml, with the reason."
+    )
+    reason = serializers.CharField(help_text="Why it is accepted; empty when it is not.")
+
+
+class AuditRuleSerializer(serializers.Serializer):
+    name = serializers.ChoiceField(choices=RULE_CHOICES)
+    description = serializers.CharField()
+    findings = serializers.IntegerField()
+    unaccepted = serializers.IntegerField()
+
+
+class AuditTotalsSerializer(serializers.Serializer):
+    findings = serializers.IntegerField()
+    accepted = serializers.IntegerField()
+    unaccepted = serializers.IntegerField()
+
+
+class AuditSerializer(serializers.Serializer):
+    """The consistency audit: what breaks a rule the database cannot enforce."""
+
+    rules = AuditRuleSerializer(many=True, help_text="The rules run, with their counts.")
+    findings = AuditFindingSerializer(many=True)
+    unused_acceptances = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Accepted findings ('rule kind:slug') that no longer occur.",
+    )
+    totals = AuditTotalsSerializer(help_text="Counts over all the rules run (before `accepted`).")

@@ -8,4 +8,5 @@ urlpatterns = [
     path("dependencies/", views.DependenciesView.as_view(), name="insights-dependencies"),
     path("exposure/", views.ExposureView.as_view(), name="insights-exposure"),
     path("graph/", GraphView.as_view(), name="insights-graph"),
+    path("audit/", views.AuditView.as_view(), name="insights-audit"),
 ]

@@ -1,15 +1,17 @@
 """Read-only analytics: deliveries over time, supplier dependencies, exposure."""
 
 from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from catalog.filters import StrictFilterBackend
+from catalog.filters import StrictFilterBackend, reject_unknown_params
 from catalog.serializers import summary_of, supplier_of
 from catalog.views import CatalogContentNegotiation, ErrorsAsJSONMixin
-from insights import filters, selectors, serializers
+from insights import audit, filters, selectors, serializers
 from vehicles.models import Brand, Delivery
 from vehicles.selectors import brand_units, latest_year_of_figures, today
 
@@ -219,3 +221,44 @@ class ExposureView(InsightView):
                 }
             ).data
         )
+
+
+class AuditView(ErrorsAsJSONMixin, GenericAPIView):
+    """The consistency audit: what breaks a rule the database cannot enforce.
+
+    Runs the checks of `manage.py audit_catalog` (alliance totals below their brands' sum,
+    totals that disagree with their months, memberships or figures outside an alliance's
+    life or membership, chips missing from a stack, uncited sources, facts with weak
+    sources only, stale open relations). Each finding names its rule and its records;
+    one the catalog knowingly keeps is marked accepted, with the reason. JSON only.
+    """
+
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = CatalogContentNegotiation
+    filter_backends = []
+    pagination_class = None
+    query_serializer = serializers.AuditQuerySerializer
+    response_serializer = serializers.AuditSerializer
+
+    @extend_schema(parameters=[query_serializer], responses={200: response_serializer})
+    def get(self, request):
+        query = self.query_serializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        reject_unknown_params(request, query.fields, ["rule"])
+        data = audit.report_as_data(audit.run_audit(rules=query.validated_data.get("rule")))
+        accepted = query.validated_data.get("accepted")
+        if accepted is not None:
+            data["findings"] = [f for f in data["findings"] if f["accepted"] == accepted]
+        for finding in data["findings"]:
+            for record in finding["records"]:
+                record["url"] = record_url(record, request)
+        return Response(self.response_serializer(data).data)
+
+
+def record_url(record, request):
+    """The API address of an audited record, or None for a kind the API does not serve."""
+    try:
+        path = reverse(f"{record['kind']}-detail", kwargs={"slug": record["slug"]})
+    except NoReverseMatch:
+        return None
+    return request.build_absolute_uri(path)
