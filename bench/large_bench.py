@@ -119,6 +119,13 @@ def measure(client, url, *, runs, budget):
     return p50, p90, query_count, response.status_code, len(body)
 
 
+def walk_to(client, url, *, pages):
+    """The URL of the page `pages` pages into a cursor walk that starts at `url`."""
+    for _ in range(pages - 1):
+        url = client.get(url).json()["next"].replace("http://127.0.0.1", "")
+    return url
+
+
 def latency(runs, budget):
     from django.test import Client
 
@@ -147,9 +154,15 @@ def latency(runs, budget):
                 f"/api/v1/{prefix}/?limit={limit}",
                 f"/bench/values/{prefix}/?limit={limit}",
             )
+    for prefix, offset in (("deliveries", 500_000), ("vehicle-models", 15_000)):
+        url = f"/api/v1/{prefix}/?limit=100&offset={offset}"
+        row(url, url, f"/bench/values/{prefix}/?limit=100&offset={offset}")
     for prefix in ("deliveries", "vehicle-models"):
-        url = f"/api/v1/{prefix}/?limit=100&offset=100000"
-        row(url, url, f"/bench/values/{prefix}/?limit=100&offset=100000")
+        first = f"/api/v1/{prefix}/?limit=100&cursor=first"
+        if client.get(first).status_code == 200:
+            row(first, first)
+            deep = walk_to(client, first, pages=int(os.environ.get("BENCH_WALK_PAGES", "200")))
+            row(f"/api/v1/{prefix}/?limit=100&cursor=<page 200 of a walk>", deep)
     for prefix, slug in DETAILS:
         url = f"/api/v1/{prefix}/{slug}/"
         row(url, url, f"/bench/values/{prefix}/{slug}/")
@@ -237,7 +250,8 @@ def throughput(seconds):
     project = start_gunicorn("bench.settings", 8792)
     results = []
     try:
-        floor, _ = wrk("http://127.0.0.1:8791/bench/hello/bare/", seconds)
+        wrk("http://127.0.0.1:8791/bench/hello/bare/", 2)  # warm up
+        floor = None
         targets = [
             ("DRF hello-world, no middleware/auth/throttle", 8791, "/bench/hello/bare/"),
             ("DRF hello-world, project defaults", 8792, "/bench/hello/project/"),
@@ -249,6 +263,7 @@ def throughput(seconds):
         print(f"\n{'throughput (wrk -t1 -c4, one sync worker)':60} {'req/s':>9} {'x bare':>7}")
         for label, port, path in targets:
             rate, errors = wrk(f"http://127.0.0.1:{port}{path}", seconds)
+            floor = floor or rate
             results.append((label, rate, rate / floor))
             print(f"{label:60} {rate:9.1f} {rate / floor:7.2f} {' '.join(errors)}", flush=True)
     finally:

@@ -14,6 +14,7 @@ a slug must exist), and the backend refuses query parameters it does not know, s
 typo answers 400 instead of the whole table.
 """
 
+import copy
 import datetime
 
 import django_filters
@@ -22,6 +23,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import DecimalValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.http import QueryDict
+from django.template import loader
 from django_countries.fields import CountryField
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
@@ -352,8 +355,40 @@ class CatalogFilterSet(django_filters.FilterSet):
                 ]
         return tuple(pairs)
 
+    # True: the form has a field for every filter (the browsable API shows them all);
+    # otherwise only for the parameters given, the only ones that can filter.
+    complete_form = False
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        """django-filter's, with shallow copies of the filters instead of deep ones.
+
+        django-filter deep-copies every filter (56-76 generated ones here, querysets and
+        all) on every request; a filter keeps no state of its own for a request but its
+        parent and model, which are set on each copy."""
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {}
+        for name, declared in self.base_filters.items():
+            filter_ = copy.copy(declared)
+            filter_.extra = dict(declared.extra)
+            if declared.method is not None:
+                filter_.method = declared.method  # binds a FilterMethod to the copy
+            filter_.model = queryset.model
+            filter_.parent = self
+            self.filters[name] = filter_
+
     def get_form_class(self):
-        form_class = super().get_form_class()
+        given = {
+            name: declared.field
+            for name, declared in self.filters.items()
+            if self.complete_form or name in self.data
+        }
+        form_class = type(f"{type(self).__name__}Form", (self._meta.form,), given)
         return type(
             form_class.__name__,
             (WindowCheckingForm, form_class),
@@ -542,6 +577,15 @@ def reserved_params(view):
 
 class StrictFilterBackend(DjangoFilterBackend):
     """django-filter, refusing unknown parameters and naming what is accepted."""
+
+    def to_html(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return None
+        filterset.complete_form = True
+        return loader.get_template(self.template).render(
+            {"filter": filterset, "request": request}, request
+        )
 
     def validated_filterset(self, request, queryset, view):
         """The bound, valid FilterSet (a 400 otherwise), for views that read its values."""

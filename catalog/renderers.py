@@ -1,9 +1,15 @@
-"""CSV for every list: the same rows as the JSON page, flattened for spreadsheets."""
+"""JSON written with orjson, and CSV for every list: the same rows, flattened for spreadsheets."""
 
 import csv
 import io
+import json
 
-from rest_framework.renderers import BaseRenderer
+import orjson
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
+
+# Python's json writes these as they are; DRF escapes them, for JavaScript's sake.
+LINE_SEPARATORS = ("\u2028".encode(), "\u2029".encode())
 
 # A cell starting with one of these is a formula to a spreadsheet; quote it.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -62,3 +68,41 @@ class CatalogCSVRenderer(BaseRenderer):
         if getattr(view, "serializer_class", None) is not None:
             return list(view.get_serializer().fields)
         return []
+
+
+class CatalogJSONRenderer(JSONRenderer):
+    """DRF's JSON, byte for byte, written by orjson (several times faster on big pages).
+
+    orjson writes compact UTF-8 as DRF does here (UNICODE_JSON, COMPACT_JSON). What it
+    does not write itself goes through DRF's own encoder: dates and times (DRF's
+    spelling, "Z" for UTC), decimals, lazy strings. What orjson refuses (integers
+    beyond 64 bits, non-string keys, an indented answer asked for with
+    `Accept: application/json; indent=4`) is written by DRF's renderer instead.
+    """
+
+    encoder = JSONEncoder()
+    options = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+    def default(self, value):
+        result = self.encoder.default(value)
+        if isinstance(result, float):
+            # A decimal becomes a float (COERCE_DECIMAL_TO_STRING is off), spelled as
+            # Python spells it: orjson writes floats below 1e-4 without an exponent.
+            # Floats the catalog computes itself (shares) are rounded to four places.
+            return orjson.Fragment(json.dumps(result))
+        return result
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        if self.get_indent(accepted_media_type, renderer_context or {}) is not None:
+            return super().render(data, accepted_media_type, renderer_context)
+        try:
+            body = orjson.dumps(data, default=self.default, option=self.options)
+        except (orjson.JSONEncodeError, TypeError, ValueError):
+            return super().render(data, accepted_media_type, renderer_context)
+        for separator in LINE_SEPARATORS:
+            if separator in body:
+                escaped = separator.decode().encode("unicode_escape")
+                body = body.replace(separator, escaped)
+        return body

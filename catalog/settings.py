@@ -205,7 +205,7 @@ REST_FRAMEWORK = {
         "catalog.filters.StrictOrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "catalog.renderers.CatalogJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
         "catalog.renderers.CatalogCSVRenderer",
     ],

@@ -7,7 +7,8 @@ the last write wins, so bursts spread over several workers are under-counted, an
 has one integer per time window, raised with the cache's atomic add()/incr(), so every
 request is counted whichever worker serves it. The window is fixed (a client may send
 up to twice its rate across a window boundary), which is the usual trade for an
-atomic, constant-size counter.
+atomic, constant-size counter. On Redis the counter is set and raised in one round
+trip (count_in_redis); other caches use add() then incr().
 
 Rates are read from settings on every request rather than once at import, so
 `override_settings(REST_FRAMEWORK=...)` changes them in tests.
@@ -17,6 +18,7 @@ import logging
 import time
 
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.connection import ConnectionProxy
 from rest_framework import throttling
@@ -25,6 +27,19 @@ from rest_framework.settings import api_settings
 logger = logging.getLogger(__name__)
 
 THROTTLE_CACHE_ALIAS = "throttle"
+
+
+def count_in_redis(backend, key, timeout):
+    """SET NX (with its expiry) and INCR in one MULTI/EXEC: one round trip to Redis.
+
+    The counter is stored as the plain integer Django's Redis cache writes for ints, so
+    cache.get() reads it back as a number."""
+    full_key = backend.make_and_validate_key(key)
+    client = backend._cache.get_client(full_key, write=True)
+    pipeline = client.pipeline(transaction=True)
+    pipeline.set(full_key, 0, ex=timeout, nx=True)
+    pipeline.incr(full_key)
+    return pipeline.execute()[1]
 
 
 class SharedCounterMixin:
@@ -64,6 +79,11 @@ class SharedCounterMixin:
         # The key outlives its window (twice the duration), so incr() cannot meet an
         # expired key even when workers' clocks differ by a little.
         timeout = 2 * self.duration
+        backend = self.cache
+        if isinstance(backend, ConnectionProxy):
+            backend = backend._connections[backend._alias]
+        if isinstance(backend, RedisCache):
+            return count_in_redis(backend, key, timeout)
         if self.cache.add(key, 1, timeout):
             return 1
         try:

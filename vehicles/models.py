@@ -24,6 +24,16 @@ from catalog.models import (
 from partners.models import Alliance, Chip, Company, DriverAssistStack, OperatingSystem
 
 
+def order_indexes(tag, *orders):
+    """One index per documented order of a list: its field, then the slug that breaks
+    ties, so the database reads a page in order from the index instead of sorting the
+    table (a descending field reads the index backwards)."""
+    return [
+        models.Index(fields=[order, "slug"], name=f"veh_{tag}_{order.lstrip('-')}_ord")
+        for order in orders
+    ]
+
+
 class Positioning(models.TextChoices):
     BUDGET = "budget", "Budget"
     MASS_MARKET = "mass_market", "Mass market"
@@ -48,6 +58,7 @@ class Brand(NamedEntry):
     website = models.URLField(blank=True)
 
     class Meta(NamedEntry.Meta):
+        indexes = order_indexes("brand", "launched", "created", "updated")
         constraints = [
             *NamedEntry.Meta.constraints,
             year_check("launched"),
@@ -153,6 +164,9 @@ class VehicleModel(CatalogEntry):
     note = models.TextField(blank=True)
 
     class Meta(CatalogEntry.Meta):
+        indexes = order_indexes(
+            "model", "name", "launched_on", "price_min_cny", "price_max_cny", "created", "updated"
+        )
         ordering = ["brand__name", "name"]
         constraints = [
             *CatalogEntry.Meta.constraints,
@@ -297,6 +311,9 @@ class Partnership(CatalogEntry):
     one_of_required = at_most_one_of = ("brand", "carmaker")
 
     class Meta(CatalogEntry.Meta):
+        indexes = order_indexes(
+            "deal", "announced_on", "started_on", "ended_on", "created", "updated"
+        )
         ordering = ["slug"]
         constraints = [
             *CatalogEntry.Meta.constraints,
@@ -325,6 +342,7 @@ class AllianceMembership(CatalogEntry):
     note = models.TextField(blank=True)
 
     class Meta(CatalogEntry.Meta):
+        indexes = order_indexes("member", "joined_on", "left_on", "created", "updated")
         ordering = ["alliance__name", "joined_on", "brand__name"]
         constraints = [
             *CatalogEntry.Meta.constraints,
@@ -411,6 +429,7 @@ class Delivery(DeliveryFigure):
     month = models.DateField(help_text="The first day of the month delivered in (YYYY-MM-01).")
 
     class Meta(DeliveryFigure.Meta):
+        indexes = order_indexes("delivery", "-month", "units", "created", "updated")
         verbose_name_plural = "deliveries"
         ordering = ["-month", "slug"]
         constraints = [
@@ -504,6 +523,7 @@ class DeliveryTotal(DeliveryFigure):
     last_month = models.DateField(help_text="First day of the period's last month.")
 
     class Meta(DeliveryFigure.Meta):
+        indexes = order_indexes("total", "-last_month")
         ordering = ["-last_month", "slug"]
         constraints = [
             *CatalogEntry.Meta.constraints,
@@ -577,6 +597,7 @@ class DeliveryGap(CatalogEntry):
     note = models.TextField(help_text="What is known instead, or where no figure was found.")
 
     class Meta(CatalogEntry.Meta):
+        indexes = order_indexes("gap", "-month")
         ordering = ["-month", "slug"]
         constraints = [
             *CatalogEntry.Meta.constraints,

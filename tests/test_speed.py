@@ -1,0 +1,236 @@
+"""Speed without changing answers: orjson writes DRF's bytes, cursor walks, cheap counts,
+filters built from what a request gives, one Redis round trip per throttle check, and
+default orders that the database reads from an index."""
+
+import json
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.renderers import JSONRenderer
+
+from catalog import pagination
+from catalog.renderers import CatalogJSONRenderer
+
+LISTS = [
+    "sources",
+    "companies",
+    "chips",
+    "alliances",
+    "brands",
+    "vehicle-models",
+    "partnerships",
+    "alliance-memberships",
+    "deliveries",
+    "delivery-totals",
+]
+
+
+def test_answers_are_byte_for_byte_what_drf_writes(world, client):
+    urls = [f"/api/v1/{name}/" for name in LISTS] + [
+        "/api/v1/brands/aito/",
+        "/api/v1/brands/aito/stack/",
+        "/api/v1/insights/deliveries/?group_by=brand&period=quarter",
+        "/api/v1/insights/dependencies/",
+        "/api/v1/insights/exposure/?country=US",
+        "/api/v1/deliveries/?no_such_parameter=1",  # an error body
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.content == JSONRenderer().render(response.data), url
+
+
+def test_the_renderer_spells_decimals_times_and_line_separators_as_drf_does():
+    import datetime
+    import decimal
+
+    data = {
+        "tops": decimal.Decimal("0.00001"),
+        "price": decimal.Decimal("254.5"),
+        "at": datetime.datetime(2025, 11, 3, 8, 0, tzinfo=datetime.UTC),
+        "on": datetime.date(2025, 11, 1),
+        "text": "line\u2028break\u2029here 华为",
+        "big": 2**70,
+    }
+    assert CatalogJSONRenderer().render(data) == JSONRenderer().render(data)
+
+
+def test_a_researcher_walks_every_delivery_with_a_cursor(world, client):
+    everything = [
+        row["slug"] for row in client.get("/api/v1/deliveries/?limit=1000").json()["results"]
+    ]
+    walked, url, pages = [], "/api/v1/deliveries/?limit=2&cursor=first", 0
+    while url:
+        answer = client.get(url)
+        assert answer.status_code == 200, answer.content
+        body = answer.json()
+        assert body["previous"] is None
+        assert body["count"] == len(everything)
+        walked += [row["slug"] for row in body["results"]]
+        url, pages = body["next"], pages + 1
+    assert walked == everything
+    assert pages == (len(everything) + 1) // 2
+
+
+def test_a_cursor_does_not_combine_with_offset_or_ordering_and_must_be_one_we_gave(world, client):
+    for url, param in [
+        ("/api/v1/deliveries/?cursor=first&offset=2", "offset"),
+        ("/api/v1/deliveries/?cursor=first&ordering=units", "ordering"),
+        ("/api/v1/deliveries/?cursor=bm90LWEtY3Vyc29y", "cursor"),
+        ("/api/v1/deliveries/?cursor=%%%", "cursor"),
+    ]:
+        answer = client.get(url)
+        assert answer.status_code == 400, url
+        assert list(answer.json()["errors"]) == [param]
+
+
+def test_small_lists_keep_their_exact_count_and_shape(world, client):
+    body = client.get("/api/v1/deliveries/?limit=2").json()
+    assert list(body) == ["count", "next", "previous", "results"]
+    assert body["count"] == len(client.get("/api/v1/deliveries/?limit=1000").json()["results"])
+
+
+def test_a_big_list_estimates_its_count_and_says_so(world, client, on_postgres):
+    total = client.get("/api/v1/deliveries/").json()["count"]
+    with mock.patch.object(pagination, "COUNT_EXACT_UP_TO", -1):
+        first = client.get("/api/v1/deliveries/?limit=2").json()
+        last = client.get(f"/api/v1/deliveries/?limit=2&offset={total - 1}").json()
+    assert first["count_estimated"] is True
+    assert first["next"].endswith("limit=2&offset=2")
+    # The last page knows the total exactly, and has no next page.
+    assert "count_estimated" not in last
+    assert (last["count"], last["next"]) == (total, None)
+
+
+def test_a_filtered_list_parses_only_the_parameters_given(world, client):
+    """django-filter would build and clean a form field for each of the 70-odd filters."""
+    from vehicles.filters import VehicleModelFilterSet
+
+    seen = []
+    original = VehicleModelFilterSet.get_form_class
+
+    def spy(filterset):
+        form_class = original(filterset)
+        seen.append(sorted(form_class.base_fields))
+        return form_class
+
+    with mock.patch.object(VehicleModelFilterSet, "get_form_class", spy):
+        answer = client.get("/api/v1/vehicle-models/?brand=aito&q=m")
+    assert answer.status_code == 200
+    assert seen == [["brand", "q"]]
+    assert len(VehicleModelFilterSet.base_filters) > 50
+
+
+def test_two_filtersets_do_not_share_their_filters(world):
+    from vehicles.filters import BrandFilterSet
+    from vehicles.models import Brand
+
+    first = BrandFilterSet({"q": "aito"}, Brand.objects.all())
+    second = BrandFilterSet({"q": "luxeed"}, Brand.objects.all())
+    assert first.filters["q"] is not second.filters["q"]
+    assert first.filters["q"].parent is first
+    assert second.filters["q"].parent is second
+    assert [b.slug for b in first.qs] == ["aito"]
+    assert [b.slug for b in second.qs] == ["luxeed"]
+
+
+def test_a_list_reads_its_page_ids_first_then_joins_the_page(world, client):
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/api/v1/deliveries/?limit=2&offset=1")
+    selects = [q["sql"] for q in queries if "vehicles_delivery" in q["sql"]]
+    ids_first = next(sql for sql in selects if "LIMIT" in sql and "JOIN" not in sql)
+    joined = next(sql for sql in selects if "JOIN" in sql)
+    assert " IN (" in joined, (ids_first, joined)
+    assert "LIMIT" not in joined, (ids_first, joined)
+
+
+def test_a_throttle_check_is_one_round_trip_to_redis(world, client):
+    redis = pytest.importorskip("redis")
+    from django.core.cache.backends.redis import RedisCache
+    from rest_framework.views import APIView
+
+    from catalog.throttling import AnonRateThrottle, SharedCounterMixin
+    from tests.test_throttling import NOW, StoppedClock, throttled_api
+
+    raw = redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=0.5)
+    try:
+        raw.ping()
+    except redis.exceptions.RedisError:
+        pytest.skip("needs Redis at 127.0.0.1:6379")
+    prefix = "catalog-speed-test"
+    worker = RedisCache("redis://127.0.0.1:6379/0", {"KEY_PREFIX": prefix})
+    worker.get("connect")  # the connection's own handshake is not a throttle check
+    sent = []
+    real = redis.connection.Connection.send_packed_command
+
+    def count(self, command, *args, **kwargs):
+        sent.append(command)
+        return real(self, command, *args, **kwargs)
+
+    try:
+        with (
+            throttled_api(),
+            mock.patch.object(APIView, "throttle_classes", [AnonRateThrottle]),
+            mock.patch.object(SharedCounterMixin, "timer", StoppedClock(NOW)),
+            mock.patch.object(SharedCounterMixin, "cache", worker),
+            mock.patch.object(redis.connection.Connection, "send_packed_command", count),
+        ):
+            codes = [client.get("/api/v1/brands/aito/").status_code for _ in range(4)]
+    finally:
+        for key in raw.scan_iter(f"{prefix}:*"):
+            raw.delete(key)
+        raw.close()
+    assert codes == [200, 200, 200, 429]  # 3/minute
+    assert len(sent) == 4  # one packet (MULTI, SET NX, INCR, EXEC) per request
+
+
+# --- PostgreSQL: the default orders are read from indexes ---------------------------------
+
+
+def plan_of(queryset):
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Prefer any plan without a full sort: a missing index shows as a Sort node.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    return json.dumps(plan if not isinstance(plan, str) else json.loads(plan))
+
+
+@pytest.mark.django_db(transaction=False)
+def test_each_list_reads_its_default_order_from_an_index(world, on_postgres):
+    from catalog.urls import router
+
+    checked = []
+    for prefix, viewset, _ in router.registry:
+        queryset = viewset.queryset.order_by(*viewset.ordering)
+        page = queryset.values_list("pk", flat=True)[:50]
+        plan = plan_of(page)
+        assert '"Node Type": "Sort"' not in plan, (prefix, plan)
+        checked.append(prefix)
+    assert {"deliveries", "vehicle-models", "brands", "partnerships"} <= set(checked)
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_big_lists_documented_orders_are_indexed(world, on_postgres):
+    from vehicles.views import (
+        AllianceMembershipViewSet,
+        BrandViewSet,
+        DeliveryViewSet,
+        PartnershipViewSet,
+        VehicleModelViewSet,
+    )
+
+    for viewset in (
+        DeliveryViewSet,
+        VehicleModelViewSet,
+        BrandViewSet,
+        PartnershipViewSet,
+        AllianceMembershipViewSet,
+    ):
+        for field in viewset.ordering_fields:
+            page = viewset.queryset.order_by(field, "slug").values_list("pk", flat=True)[:50]
+            plan = plan_of(page)
+            assert '"Node Type": "Sort"' not in plan, (viewset.__name__, field, plan)
