@@ -461,7 +461,7 @@ def report_as_data(report):
     return {
         "rules": [
             {
-                "name": rule.name,
+                "rule": rule.name,
                 "description": rule.description,
                 "findings": found[rule.name],
                 "unaccepted": unaccepted[rule.name],

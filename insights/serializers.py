@@ -213,7 +213,7 @@ class AuditFindingSerializer(serializers.Serializer):
 
 
 class AuditRuleSerializer(serializers.Serializer):
-    name = serializers.ChoiceField(choices=RULE_CHOICES)
+    rule = serializers.ChoiceField(choices=RULE_CHOICES)
     description = serializers.CharField()
     findings = serializers.IntegerField()
     unaccepted = serializers.IntegerField()

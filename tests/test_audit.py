@@ -226,7 +226,7 @@ def test_a_researcher_reads_the_same_findings_from_the_api(world, client):
     assert body["totals"] == {"findings": 1, "accepted": 0, "unaccepted": 1}
     assert body["rules"] == [
         {
-            "name": "uncited_sources",
+            "rule": "uncited_sources",
             "description": "A source is cited by no fact.",
             "findings": 1,
             "unaccepted": 1,
