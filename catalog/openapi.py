@@ -299,7 +299,7 @@ def csv_is_text(result, generator, request, public):
     """
     paths = result.get("paths", {})
     for path, operations in paths.items():
-        for operation in operations.values():
+        for method, operation in operations.items():
             export = is_export(path, operation)
             if export and path.endswith("/export/"):
                 # One summary per operation: name the resource exported.
@@ -325,7 +325,7 @@ def csv_is_text(result, generator, request, public):
                 for parameter in operation.get("parameters", [])
                 if parameter.get("name") != "format"
             ]
-            if not dropped:
+            if not dropped or method != "get":
                 continue
             formats = ", ".join(f"`{media_type}`" for media_type in sorted(dropped))
             operation["description"] += (
