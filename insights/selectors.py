@@ -70,6 +70,29 @@ def month_range(first, last):
     return months
 
 
+# An answer has a point per series and period: this many at most (2,000 brands by
+# quarter over ten years would be 80,000, tens of megabytes of JSON).
+MAX_SERIES_POINTS = 25_000
+
+
+class TooManyPoints(ValueError):
+    """The series asked for would have more than MAX_SERIES_POINTS points."""
+
+    def __init__(self, points):
+        super().__init__(points)
+        self.points = points
+
+
+def refuse_too_many_points(grouped, first_month, last_month, period):
+    """TooManyPoints unless the series fit; reads `grouped` (which keeps its rows)."""
+    keys = {row["key_slug"] for row in grouped}
+    first = period_start(first_month, period)
+    months = (last_month.year - first.year) * 12 + last_month.month - first.month
+    points = len(keys) * (months // PERIOD_MONTHS[period] + 1)
+    if points > MAX_SERIES_POINTS:
+        raise TooManyPoints(points)
+
+
 def delivery_series(deliveries, *, group_by, period, first_month, last_month, current_month):
     """Units per series key and period, with which months are missing from each period.
 
@@ -115,6 +138,7 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
         )
         .order_by("key_slug", "period_start")
     )
+    refuse_too_many_points(grouped, first_month, last_month, period)
     reported = set(rows.values_list(f"{key}__slug", "month").distinct())
     points = {(row["key_slug"], _as_date(row["period_start"])): row for row in grouped}
     names = {row["key_slug"]: row["key_name"] for row in grouped}

@@ -38,7 +38,9 @@ class DeliverySeriesView(InsightView):
 
     Takes every filter of /deliveries/ (alliance, brand, group, month range...). Alliance
     totals and brand figures are never added together: `figures` says which were used.
-    A period with months missing is marked incomplete and lists them.
+    A period with months missing is marked incomplete and lists them. An answer has at
+    most 25,000 points (series times periods); a question that would need more is a 400
+    saying how to narrow it.
     """
 
     queryset = Delivery.objects.all()
@@ -51,14 +53,26 @@ class DeliverySeriesView(InsightView):
         deliveries, params = self.parse(request)
         group_by = params.get("group_by") or "alliance"
         period = params.get("period") or "month"
-        first, last, points = selectors.delivery_series(
-            deliveries,
-            group_by=group_by,
-            period=period,
-            first_month=params.get("month__gte"),
-            last_month=params.get("month__lte"),
-            current_month=today().replace(day=1),
-        )
+        try:
+            first, last, points = selectors.delivery_series(
+                deliveries,
+                group_by=group_by,
+                period=period,
+                first_month=params.get("month__gte"),
+                last_month=params.get("month__lte"),
+                current_month=today().replace(day=1),
+            )
+        except selectors.TooManyPoints as error:
+            raise ValidationError(
+                {
+                    "period": [
+                        f"The answer would have {error.points:,} points (series times "
+                        f"periods); at most {selectors.MAX_SERIES_POINTS:,} are given at once. "
+                        "Narrow it: fewer months (month__gte, month__lte), a longer period "
+                        "(quarter, year), or fewer series (alliance, brand, group)."
+                    ]
+                }
+            ) from None
         for point in points:
             point["key"] = summary_of(*point["key"], request)
         return Response(

@@ -234,3 +234,23 @@ def test_the_big_lists_documented_orders_are_indexed(world, on_postgres):
             page = viewset.queryset.order_by(field, "slug").values_list("pk", flat=True)[:50]
             plan = plan_of(page)
             assert '"Node Type": "Sort"' not in plan, (viewset.__name__, field, plan)
+
+
+def test_a_series_too_big_to_answer_at_once_says_how_to_narrow_it(world, client):
+    from insights import selectors
+
+    url = "/api/v1/insights/deliveries/?group_by=alliance&period=month"
+    points = len(client.get(url).json()["results"])
+    with mock.patch.object(selectors, "MAX_SERIES_POINTS", points):
+        assert client.get(url).status_code == 200
+    with mock.patch.object(selectors, "MAX_SERIES_POINTS", points - 1):
+        answer = client.get(url)
+    assert answer.status_code == 400
+    assert answer.json()["errors"] == {
+        "period": [
+            f"The answer would have {points:,} points (series times periods); at most "
+            f"{points - 1:,} are given at once. Narrow it: fewer months (month__gte, "
+            "month__lte), a longer period (quarter, year), or fewer series (alliance, "
+            "brand, group)."
+        ]
+    }
