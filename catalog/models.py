@@ -347,6 +347,7 @@ class ChangeChannel(models.TextChoices):
     LOADER = "loader", "Seed loader"
     RESTORE = "restore", "Backup restore"
     OTHER = "other", "Other (shell, scripts)"
+    IMPORT = "import", "Spreadsheet import"
 
 
 class ChangeRecord(models.Model):
@@ -369,6 +370,9 @@ class ChangeRecord(models.Model):
         max_length=150, help_text="Username, or 'loader' or 'restore' for those commands."
     )
     channel = models.CharField(max_length=10, choices=ChangeChannel.choices)
+    note = models.CharField(
+        max_length=200, blank=True, help_text="For an import, the name of the file imported."
+    )
     at = models.DateTimeField(db_index=True)
 
     class Meta:
