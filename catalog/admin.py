@@ -15,11 +15,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from catalog.history import record_related_changes
 from catalog.models import ApiToken, ChangeRecord, Source
 from catalog.protection import referrers
+from catalog.resources import FORMATS, SourceResource
 
 admin.site.site_header = "Smart-vehicle ecosystem catalog"
 admin.site.site_title = "Catalog admin"
@@ -445,8 +447,16 @@ class SourcedInline(CatalogInline):
     autocomplete_fields = ["sources"]
 
 
+class ImportExportAdmin(ImportExportMixin):
+    """Import from and export to CSV, XLSX and JSON with a preview (catalog.resources)."""
+
+    import_formats = FORMATS
+    export_formats = FORMATS
+
+
 @admin.register(Source)
-class SourceAdmin(ManyToManyProtectedMixin, SimpleHistoryAdmin):
+class SourceAdmin(ImportExportAdmin, ManyToManyProtectedMixin, SimpleHistoryAdmin):
+    resource_classes = [SourceResource]
     list_display = ["title", "publisher", "published_on", "reliability", "url"]
     list_filter = ["reliability", "publisher"]
     search_fields = ["slug", "title", "publisher", "url", "note"]
@@ -578,6 +588,7 @@ class ChangeRecordAdmin(admin.ModelAdmin):
         "actor_name",
         "channel",
         "changed",
+        "note",
     ]
     list_filter = ["action", "channel", "content_type", ("at", admin.DateFieldListFilter)]
     search_fields = ["object_slug", "object_repr", "actor_name"]

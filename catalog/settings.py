@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "import_export",
     "catalog",
     "partners",
     "vehicles",
@@ -174,6 +175,13 @@ AXES_CLIENT_IP_CALLABLE = "catalog.lockout.client_address"
 AXES_LOCKOUT_CALLABLE = "catalog.lockout.locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_DISABLE_ACCESS_LOG = True
+
+# Spreadsheet imports in the admin (catalog.resources): a file is one transaction; the
+# change log (catalog.history) records every row, so Django's admin log is not written.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "Asia/Shanghai")

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from catalog.admin import CatalogAdmin, SourcedInline
+from catalog.admin import CatalogAdmin, ImportExportAdmin, SourcedInline
 from partners.admin import AllianceAdmin
 from partners.models import Alliance
 from vehicles.models import (
@@ -18,6 +18,13 @@ from vehicles.models import (
     VehicleModel,
     VehicleModelChip,
     link_status_q,
+)
+from vehicles.resources import (
+    AllianceMembershipResource,
+    DeliveryResource,
+    DeliveryTotalResource,
+    PartnershipResource,
+    VehicleModelResource,
 )
 from vehicles.serializers import (
     AllianceMembershipSerializer,
@@ -185,7 +192,8 @@ class ChipsStatusFilter(LinkStatusFilter):
 
 
 @admin.register(VehicleModel)
-class VehicleModelAdmin(CatalogAdmin):
+class VehicleModelAdmin(ImportExportAdmin, CatalogAdmin):
+    resource_classes = [VehicleModelResource]
     slug_serializer = VehicleModelSerializer
     leading_fields = ("brand", "name", "name_zh", "slug")
     list_display = [
@@ -229,7 +237,8 @@ class VehicleModelAdmin(CatalogAdmin):
 
 
 @admin.register(Partnership)
-class PartnershipAdmin(CatalogAdmin):
+class PartnershipAdmin(ImportExportAdmin, CatalogAdmin):
+    resource_classes = [PartnershipResource]
     slug_serializer = PartnershipSerializer
     leading_fields = ("brand", "carmaker", "partner", "kind", "slug")
     list_display = ["__str__", "kind", "announced_on", "started_on", "ended_on"]
@@ -250,7 +259,8 @@ class PartnershipAdmin(CatalogAdmin):
 
 
 @admin.register(AllianceMembership)
-class AllianceMembershipAdmin(CatalogAdmin):
+class AllianceMembershipAdmin(ImportExportAdmin, CatalogAdmin):
+    resource_classes = [AllianceMembershipResource]
     slug_serializer = AllianceMembershipSerializer
     leading_fields = ("alliance", "brand", "joined_on", "left_on", "slug")
     list_display = ["alliance", "brand", "joined_on", "left_on"]
@@ -261,10 +271,11 @@ class AllianceMembershipAdmin(CatalogAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(CatalogAdmin):
+class DeliveryAdmin(ImportExportAdmin, CatalogAdmin):
     """Who reported, which month, how many; then how exact, a note and the sources. The
     slug is the system's (hima-2025-11, hima-aito-2025-11), as in the API."""
 
+    resource_classes = [DeliveryResource]
     slug_serializer = DeliverySerializer
     month_fields = ("month",)
     fields = [
@@ -299,10 +310,11 @@ class DeliveryAdmin(CatalogAdmin):
 
 
 @admin.register(DeliveryTotal)
-class DeliveryTotalAdmin(CatalogAdmin):
+class DeliveryTotalAdmin(ImportExportAdmin, CatalogAdmin):
     """A total over several months: who, the first and last month, how many; the slug is
     the system's, as in the API."""
 
+    resource_classes = [DeliveryTotalResource]
     slug_serializer = DeliveryTotalSerializer
     month_fields = ("first_month", "last_month")
     fields = [

@@ -1,0 +1,268 @@
+"""Spreadsheet import and export of brand-side facts: deliveries and period totals,
+vehicle models with their OS, stack and chips, partnerships and memberships.
+
+The columns are the API's fields (relations by slug, or by an unambiguous English or
+Chinese name; months `YYYY-MM`; sources a list of slugs); see catalog.resources.
+"""
+
+from import_export import fields, widgets
+
+from catalog.history import record_related_changes
+from catalog.resources import (
+    CatalogResource,
+    MonthWidget,
+    StrictDateWidget,
+    relation,
+    sources_field,
+)
+from partners.models import Alliance, Chip, Company, DriverAssistStack, OperatingSystem
+from vehicles.models import (
+    AllianceMembership,
+    Brand,
+    ChipRole,
+    Delivery,
+    DeliveryTotal,
+    Partnership,
+    VehicleModel,
+)
+from vehicles.serializers import (
+    AllianceMembershipSerializer,
+    DeliverySerializer,
+    DeliveryTotalSerializer,
+    PartnershipSerializer,
+    VehicleModelSerializer,
+)
+from vehicles.services import set_vehicle_model_chips
+
+
+def date_field(name):
+    return fields.Field(attribute=name, column_name=name, widget=StrictDateWidget())
+
+
+def month_field(name):
+    return fields.Field(attribute=name, column_name=name, widget=MonthWidget())
+
+
+class DeliveryResource(CatalogResource):
+    """Monthly figures: alliance and/or brand, month, units, precision, computed, note,
+    sources. The slug may be left empty: it is the API's (hima-aito-2025-11)."""
+
+    slug_serializer = DeliverySerializer
+    alliance = relation("alliance", Alliance)
+    brand = relation("brand", Brand)
+    month = month_field("month")
+    sources = sources_field()
+
+    class Meta(CatalogResource.Meta):
+        model = Delivery
+        fields = [
+            "slug",
+            "alliance",
+            "brand",
+            "month",
+            "units",
+            "precision",
+            "computed",
+            "note",
+            "sources",
+        ]
+
+
+class DeliveryTotalResource(CatalogResource):
+    """Totals over several months: reporter, first and last month, units, ..."""
+
+    slug_serializer = DeliveryTotalSerializer
+    alliance = relation("alliance", Alliance)
+    brand = relation("brand", Brand)
+    first_month = month_field("first_month")
+    last_month = month_field("last_month")
+    sources = sources_field()
+
+    class Meta(CatalogResource.Meta):
+        model = DeliveryTotal
+        fields = [
+            "slug",
+            "alliance",
+            "brand",
+            "first_month",
+            "last_month",
+            "units",
+            "precision",
+            "computed",
+            "note",
+            "sources",
+        ]
+
+
+class ChipsWidget(widgets.Widget):
+    """A vehicle model's chips as `chip:role` or `chip:role:quantity` items separated by
+    `;` (e.g. `orin-x:adas:2; sa8295p:cockpit`); the chip by slug or name."""
+
+    def __init__(self):
+        self.chip = relation("chip", Chip).widget
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or str(value).strip() == "":
+            return []
+        fittings, seen = [], set()
+        roles = ", ".join(ChipRole.values)
+        for item in str(value).split(";"):
+            if not item.strip():
+                continue
+            parts = [part.strip() for part in item.split(":")]
+            if len(parts) not in (2, 3):
+                raise ValueError(
+                    f"'{item.strip()}': give chip:role or chip:role:quantity, e.g. orin-x:adas:2."
+                )
+            chip = self.chip.clean(parts[0])
+            if parts[1] not in ChipRole.values:
+                raise ValueError(f"'{parts[1]}' is not a chip role. Accepted: {roles}.")
+            quantity = None
+            if len(parts) == 3 and parts[2]:
+                if not parts[2].isascii() or not parts[2].isdigit() or int(parts[2]) < 1:
+                    raise ValueError(f"'{parts[2]}': a quantity is a whole number from 1.")
+                quantity = int(parts[2])
+            if (chip.pk, parts[1]) in seen:
+                raise ValueError(f"{chip.slug} is listed twice in the role {parts[1]}.")
+            seen.add((chip.pk, parts[1]))
+            fittings.append({"chip": chip, "role": parts[1], "quantity": quantity})
+        return fittings
+
+    def render(self, value, obj=None, **kwargs):
+        if obj is None or obj.pk is None:
+            return ""
+        items = []
+        for fitting in obj.chip_fittings.all():
+            quantity = f":{fitting.quantity}" if fitting.quantity is not None else ""
+            items.append(f"{fitting.chip.slug}:{fitting.role}{quantity}")
+        return "; ".join(sorted(items))
+
+
+class ChipsField(fields.Field):
+    """The chips column: read from and written to the model's chip fittings, after the
+    model itself is saved (vehicles.services.set_vehicle_model_chips)."""
+
+    def __init__(self):
+        super().__init__(attribute=None, column_name="chips", widget=ChipsWidget())
+
+    def get_value(self, obj):
+        return obj
+
+    def save(self, instance, row, is_m2m=False, **kwargs):
+        """Parsed (and so checked) with the row; written in after_save_instance()."""
+        instance._imported_chips = self.clean(row, **kwargs)
+
+
+class VehicleModelResource(CatalogResource):
+    """Vehicle models with their cockpit OS, driver-assist stack and chips (see
+    ChipsWidget), or the reasons those are unknown."""
+
+    slug_serializer = VehicleModelSerializer
+    brand = relation("brand", Brand)
+    cockpit_os = relation("cockpit_os", OperatingSystem)
+    adas_stack = relation("adas_stack", DriverAssistStack)
+    launched_on = date_field("launched_on")
+    discontinued_on = date_field("discontinued_on")
+    chips = ChipsField()
+    sources = sources_field()
+
+    class Meta(CatalogResource.Meta):
+        model = VehicleModel
+        fields = [
+            "slug",
+            "brand",
+            "name",
+            "name_zh",
+            "body_type",
+            "powertrain",
+            "launched_on",
+            "discontinued_on",
+            "price_min_cny",
+            "price_max_cny",
+            "cockpit_os",
+            "cockpit_os_unknown",
+            "adas_stack",
+            "adas_stack_unknown",
+            "chips",
+            "chips_unknown",
+            "note",
+            "sources",
+        ]
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        if isinstance(field, ChipsField):
+            if field.column_name in row:
+                field.save(instance, row, **kwargs)
+            return
+        super().import_field(field, instance, row, is_m2m, **kwargs)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        chips = getattr(instance, "_imported_chips", None)
+        if chips is not None and original is not None and original.pk is not None:
+            wanted = {(item["chip"].pk, item["role"], item["quantity"]) for item in chips}
+            stored = {(f.chip_id, f.role, f.quantity) for f in original.chip_fittings.all()}
+            if wanted != stored:
+                return False
+        elif chips and (original is None or original.pk is None):
+            return False
+        return super().skip_row(instance, original, row, import_validation_errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        chips = getattr(instance, "_imported_chips", None)
+        if chips and instance.chips_unknown:
+            errors.setdefault("chips", []).append(
+                "Give the chips or the reason they are unknown, not both."
+            )
+        super().validate_instance(instance, errors, validate_unique)
+
+    def after_save_instance(self, instance, row, **kwargs):
+        chips = getattr(instance, "_imported_chips", None)
+        if chips is not None and set_vehicle_model_chips(vehicle_model=instance, fittings=chips):
+            record_related_changes(instance, {"chips"})
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("chip_fittings__chip")
+
+
+class PartnershipResource(CatalogResource):
+    """Deals of a brand (or a whole carmaker group) with a partner."""
+
+    slug_serializer = PartnershipSerializer
+    brand = relation("brand", Brand)
+    carmaker = relation("carmaker", Company)
+    partner = relation("partner", Company)
+    announced_on = date_field("announced_on")
+    started_on = date_field("started_on")
+    ended_on = date_field("ended_on")
+    sources = sources_field()
+
+    class Meta(CatalogResource.Meta):
+        model = Partnership
+        fields = [
+            "slug",
+            "brand",
+            "carmaker",
+            "partner",
+            "kind",
+            "scope",
+            "announced_on",
+            "started_on",
+            "ended_on",
+            "sources",
+        ]
+
+
+class AllianceMembershipResource(CatalogResource):
+    """A brand's dated membership of an alliance."""
+
+    slug_serializer = AllianceMembershipSerializer
+    alliance = relation("alliance", Alliance)
+    brand = relation("brand", Brand)
+    joined_on = date_field("joined_on")
+    left_on = date_field("left_on")
+    sources = sources_field()
+
+    class Meta(CatalogResource.Meta):
+        model = AllianceMembership
+        fields = ["slug", "alliance", "brand", "joined_on", "left_on", "note", "sources"]
