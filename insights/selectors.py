@@ -13,6 +13,7 @@ from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 from partners.models import Company
 from vehicles.models import (
     Brand,
+    Delivery,
     DeliveryGap,
     DeliveryTotal,
     Precision,
@@ -149,6 +150,9 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
         starts.append(start)
         start = add_months(start, PERIOD_MONTHS[period])
     totals = reported_totals(group_by, list(names), starts, period)
+    members = (
+        group_members(rows, list(names), first_month, last_month) if group_by == "group" else {}
+    )
     results = []
     for slug in sorted(names):
         for start in starts:
@@ -156,6 +160,12 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
             expected = month_range(max(start, first_month), min(end, last_month))
             unreported = [month for month in expected if (slug, month) not in reported]
             missing = [month for month in unreported if (slug, month) not in gaps]
+            expected_brands, brand_months = members.get(slug, ({}, set()))
+            brands_missing = sorted(
+                brand
+                for brand in expected_brands
+                if any((brand, month) not in brand_months for month in expected)
+            )
             row = points.get((slug, start))
             units = row["units"] if row else None
             total = totals.get((slug, start, end))
@@ -173,13 +183,15 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
                     "known_gaps": [
                         gaps[(slug, month)] for month in unreported if (slug, month) in gaps
                     ],
-                    "complete": not unreported,
+                    "complete": not unreported and not brands_missing,
                     "whole_period": whole,
                     "precision": _precision(row),
                     "computed_figures": row["computed"] if row else 0,
                     "brands_reported": None
                     if group_by == "alliance"
                     else (row["brands_reported"] if row else 0),
+                    "brands_expected": len(expected_brands) if group_by == "group" else None,
+                    "brands_missing": brands_missing if group_by == "group" else None,
                     "reported_total": total,
                     "reported_total_difference": total["units"] - units
                     if total and whole and units is not None
@@ -187,6 +199,31 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
                 }
             )
     return first_month, last_month, results
+
+
+def group_members(rows, groups, first_month, last_month):
+    """{group slug: ({brand slugs expected}, {(brand slug, month) reported})}.
+
+    A group's expected brands are those of its brands with any figure in the window,
+    whatever else the request filters on: a brand whose figures a filter removes is then
+    listed as missing from the group's periods, not silently left out of its sum."""
+    if not groups:
+        return {}
+    expected = (
+        Delivery.objects.filter(
+            brand__group__slug__in=groups, month__gte=first_month, month__lte=last_month
+        )
+        .values_list("brand__group__slug", "brand__slug")
+        .distinct()
+    )
+    members = {group: (set(), set()) for group in groups}
+    for group, brand in expected:
+        members[group][0].add(brand)
+    reported = rows.values_list("brand__group__slug", "brand__slug", "month").distinct()
+    for group, brand, month in reported:
+        if group in members:
+            members[group][1].add((brand, month))
+    return members
 
 
 def gap_rows(group_by, slugs):

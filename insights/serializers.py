@@ -47,7 +47,8 @@ class SeriesPointSerializer(serializers.Serializer):
         "series; a group series lists none).",
     )
     complete = serializers.BooleanField(
-        help_text="Every expected month is reported (a known gap is not reported)."
+        help_text="Every expected month is reported (a known gap is not reported); for a "
+        "group, by every one of its expected brands."
     )
     whole_period = serializers.BooleanField(help_text="The range covers the whole period.")
     precision = serializers.ChoiceField(
@@ -58,7 +59,22 @@ class SeriesPointSerializer(serializers.Serializer):
     computed_figures = serializers.IntegerField(
         help_text="Figures derived by the catalog, not reported."
     )
-    brands_reported = serializers.IntegerField(allow_null=True)
+    brands_reported = serializers.IntegerField(
+        allow_null=True,
+        help_text="Brands with a figure in this period (brand and group series; null for "
+        "alliance series).",
+    )
+    brands_expected = serializers.IntegerField(
+        allow_null=True,
+        help_text="Group series: the group's brands with any figure in the window, whatever "
+        "the other filters; null otherwise.",
+    )
+    brands_missing = serializers.ListField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="Group series: slugs of expected brands lacking a figure for some month of "
+        "this period (the point is then incomplete); null otherwise.",
+    )
     reported_total = ReportedTotalSerializer(
         allow_null=True,
         help_text="A total reported for exactly this quarter or year, if any (alliance and "

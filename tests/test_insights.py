@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.test_api_queries import grow, grow_from
-from vehicles.models import Delivery, VehicleModel
+from vehicles.models import Brand, Delivery, VehicleModel
 
 D = datetime.date
 
@@ -289,3 +289,30 @@ def test_an_empty_answer_as_csv_still_names_its_columns(world, client, url, firs
     assert response.status_code == 200, response.content
     [header] = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert header[: len(first_columns)] == first_columns
+
+
+def test_a_group_point_is_complete_only_when_every_brand_of_the_group_reported(gap, client):
+    """Seres has a second brand that reported November only: Seres' October is incomplete
+    and names it, even though AITO reported; a filter that removes that brand's figure
+    does not make it vanish from the group: November says it is missing too."""
+    second = Brand.objects.create(slug="seres-second", name="Seres Second", group=gap.seres)
+    Delivery.objects.create(
+        slug="seres-second-2025-11", brand=second, month=D(2025, 11, 1), units=1000
+    )
+    Delivery.objects.create(slug="aito-2025-10", brand=gap.aito, month=D(2025, 10, 1), units=40000)
+    window = "group=seres&group_by=group&month__gte=2025-10&month__lte=2025-11"
+    body = get(client, f"/api/v1/insights/deliveries/?{window}")
+    assert [
+        (p["period"], p["units"], p["brands_expected"], p["brands_missing"], p["complete"])
+        for p in body["results"]
+    ] == [
+        ("2025-10", 40000, 2, ["seres-second"], False),
+        ("2025-11", 52677, 2, [], True),
+    ]
+    body = get(client, f"/api/v1/insights/deliveries/?{window}&brand__n=seres-second")
+    assert [
+        (p["period"], p["units"], p["brands_missing"], p["complete"]) for p in body["results"]
+    ] == [
+        ("2025-10", 40000, ["seres-second"], False),
+        ("2025-11", 51677, ["seres-second"], False),
+    ]
