@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 ADDR   ?= 127.0.0.1:8000
 DEV    := DJANGO_DEBUG=1
 
-.PHONY: install run migrate seed superuser test test-fast fuzz lint format schema check bench bench-large screenshots clean
+.PHONY: install run migrate seed superuser test test-fast fuzz lint format schema check setup-hooks bench bench-large screenshots clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ format: install
 check: install
 	$(DEV) $(BIN)/python manage.py check
 	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+# The same lint and checks before each commit (.pre-commit-config.yaml, tools from .venv).
+setup-hooks: install
+	$(BIN)/pre-commit install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
