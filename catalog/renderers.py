@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from decimal import Decimal
 
 import orjson
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -15,21 +16,35 @@ LINE_SEPARATORS = ("\u2028".encode(), "\u2029".encode())
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def flatten(value):
-    """One CSV cell: related objects as slugs, lists joined with ';'."""
+def spreadsheet_safe(text):
+    """A cell's text as a spreadsheet will show it, never run it: text that a spreadsheet
+    would read as a formula gets a leading apostrophe."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def cell_text(value):
+    """A value as the text of one cell: related objects as their slugs, lists joined with
+    ';', other objects' parts with ':'."""
     if value is None:
         return ""
-    if isinstance(value, dict):
-        if "slug" in value:
-            return str(value["slug"])
-        return ":".join(str(flatten(item)) for item in value.values())
-    if isinstance(value, list):
-        return ";".join(str(flatten(item)) for item in value)
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    if isinstance(value, dict):
+        if "slug" in value:
+            return cell_text(value["slug"])
+        return ":".join(cell_text(item) for item in value.values())
+    if isinstance(value, list):
+        return ";".join(cell_text(item) for item in value)
+    return str(value)
+
+
+def flatten(value):
+    """One CSV cell, for every CSV the service writes (lists, exports, the data package):
+    numbers stay numbers; everything else is text made safe for spreadsheets as a whole,
+    whether it is a name, a related object's slug or a joined list."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return value
+    return spreadsheet_safe(cell_text(value))
 
 
 class CatalogCSVRenderer(BaseRenderer):
