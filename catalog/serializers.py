@@ -5,6 +5,7 @@ Validation is the model's own: `full_clean()` runs on the object as it would be 
 so the API and the admin give the same messages for the same mistakes.
 """
 
+import copy
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -401,7 +402,9 @@ class CatalogSerializer(serializers.ModelSerializer):
     def run_model_validation(self, attrs, exclude=None):
         """Apply the attributes to the object as it would be saved, and full_clean() it."""
         model = self.Meta.model
-        instance = model() if self.instance is None else model.objects.get(pk=self.instance.pk)
+        # A copy of the row the view read (and locked) for this write: reading it again
+        # would cost a query and give the same values.
+        instance = model() if self.instance is None else copy.copy(self.instance)
         many = {field.name for field in model._meta.many_to_many}
         for name, value in attrs.items():
             if name not in many and name not in self.extra_write_fields:

@@ -254,3 +254,26 @@ def test_a_series_too_big_to_answer_at_once_says_how_to_narrow_it(world, client)
             "brand, group)."
         ]
     }
+
+
+def test_a_change_reads_the_row_once(world, client):
+    from catalog.models import ApiToken
+    from tests.conftest import user_with
+
+    _, raw = ApiToken.issue(user=user_with("vehicles.change_brand"), name="speed")
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.patch(
+            "/api/v1/brands/aito/",
+            {"headquarters": "Chongqing"},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {raw}",
+        )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["headquarters"] == "Chongqing"
+    reads = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('SELECT "vehicles_brand"."id"')
+        and 'WHERE "vehicles_brand"."id" = ' in q["sql"]
+    ]
+    assert reads == []  # looked up by slug (and locked) once, never fetched again by id
