@@ -13,6 +13,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from catalog import values
+from catalog.names import invisible_characters, name_key
 
 # The ranges PostgreSQL gives these column types. Stated on the fields, they make the
 # validation and the OpenAPI document the same on every database (SQLite's are wider).
@@ -245,6 +246,32 @@ class NamedEntry(CatalogEntry):
     class Meta(CatalogEntry.Meta):
         abstract = True
         ordering = ["name"]
+
+    def clean(self):
+        """Names read as they are compared: no invisible characters, and no second row
+        whose name differs only by case, width, spacing or look-alike letters."""
+        super().clean()
+        errors = {}
+        for field in ("name", "name_zh"):
+            hidden = invisible_characters(getattr(self, field) or "")
+            if hidden:
+                errors[field] = ValidationError(
+                    f"Remove the invisible characters ({', '.join(hidden)}): a name must "
+                    "read as it is stored.",
+                    code="invisible_characters",
+                )
+        if self.name and "name" not in errors:
+            key = name_key(self.name)
+            others = type(self)._default_manager.exclude(pk=self.pk).values_list("name", "slug")
+            clash = next((pair for pair in others.iterator() if name_key(pair[0]) == key), None)
+            if clash:
+                errors["name"] = ValidationError(
+                    f"'{clash[0]}' ({clash[1]}) already has this name, written differently "
+                    "(case, width, spacing or look-alike letters); use that entry.",
+                    code="unique",
+                )
+        if errors:
+            raise ValidationError(errors)
 
 
 def token_digest(raw):
