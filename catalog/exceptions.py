@@ -7,16 +7,20 @@
 object as a whole) and is empty for errors that concern no field.
 """
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.fields import get_error_detail
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
 
 
 class Conflict(exceptions.APIException):
@@ -29,6 +33,20 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "payload_too_large"
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    """The database dropped the connection or could not serve the request just now (a
+    restart, a failover, a cut connection, a lock or statement timeout). Nothing this
+    request did was confirmed; a retry after Retry-After seconds is answered afresh."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = (
+        "The database is briefly unavailable; nothing was confirmed. Retry in a moment "
+        "(after a write, read the resource first: it may have been stored)."
+    )
+    default_code = "service_unavailable"
+    retry_after_seconds = 1
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -85,6 +103,10 @@ def as_api_exception(exc):
         return Conflict(
             "A concurrent change conflicts with this one; read the resource again and retry."
         )
+    if isinstance(exc, OperationalError):
+        # The cause, for the operator, in one line; the client learns only to retry.
+        logger.warning("Database unavailable: %s", str(exc).strip().partition("\n")[0])
+        return DatabaseUnavailable()
     if isinstance(exc, RequestDataTooBig):
         # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE when DRF asks.
         return PayloadTooLarge(
@@ -140,6 +162,8 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is not None:
         response.data = error_body(response.status_code, exc)
+        if isinstance(exc, DatabaseUnavailable):
+            response["Retry-After"] = str(exc.retry_after_seconds)
     return response
 
 
