@@ -4,6 +4,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from catalog.models import ApiToken, token_digest
+from catalog.throttling import count_failed_authentication
 
 # A token is only marked used this often, so reads do not each write a row.
 LAST_USED_RESOLUTION_SECONDS = 300
@@ -37,6 +38,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             .first()
         )
         if token is None:
+            count_failed_authentication(request)
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
         now = timezone.now()
         if (

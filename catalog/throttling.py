@@ -22,6 +22,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.connection import ConnectionProxy
 from rest_framework import throttling
+from rest_framework.exceptions import Throttled
 from rest_framework.settings import api_settings
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,35 @@ def count_in_redis(backend, key, timeout):
     pipeline.set(full_key, 0, ex=timeout, nx=True)
     pipeline.incr(full_key)
     return pipeline.execute()[1]
+
+
+# While the throttle cache is unreachable, one warning per this many seconds.
+WARNING_INTERVAL_SECONDS = 60
+_last_warning = {"at": None}
+
+
+def warn_cache_unavailable(error):
+    """Log that the throttle cache is unreachable, at most once per interval per worker."""
+    now = time.monotonic()
+    last = _last_warning["at"]
+    if last is None or now - last >= WARNING_INTERVAL_SECONDS:
+        _last_warning["at"] = now
+        logger.warning(
+            "Throttle cache unavailable (%s: %s); requests are let through unthrottled "
+            "until it answers (this is logged once per %d s).",
+            type(error).__name__,
+            str(error)[:200],
+            WARNING_INTERVAL_SECONDS,
+        )
+
+
+def count_failed_authentication(request):
+    """A request with a wrong token counts against its address's anonymous rate, so
+    guessing tokens is slowed like any other anonymous traffic; over the rate, 429."""
+    throttle = AnonRateThrottle()
+    # The plain Django request: DRF's would try to authenticate again to find the user.
+    if not throttle.allow_request(request._request, None):
+        raise Throttled(wait=throttle.wait())
 
 
 class SharedCounterMixin:
@@ -68,9 +98,10 @@ class SharedCounterMixin:
         self.window_ends_at = (window + 1) * self.duration
         try:
             count = self.count_request(f"{ident_key}_{window}")
-        except Exception:
-            # An unreachable cache must not take the whole API down with it.
-            logger.warning("Throttle cache unavailable; request let through.", exc_info=True)
+        except Exception as error:
+            # An unreachable cache must not take the whole API down with it, nor fill the
+            # log with a traceback per request.
+            warn_cache_unavailable(error)
             return True
         return count <= self.num_requests
 

@@ -18,6 +18,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.test import override_settings
 from rest_framework.views import APIView
 
+from catalog import throttling as throttling_module
 from catalog.models import ApiToken
 from catalog.throttling import AnonRateThrottle, SharedCounterMixin, UserRateThrottle
 from tests.conftest import user_with
@@ -137,11 +138,29 @@ def test_behind_a_trusted_proxy_clients_are_counted_by_forwarded_address(world, 
 
 
 def test_an_unreachable_throttle_cache_lets_requests_through(world, client, throttling, caplog):
+    """Redis down: the service keeps answering, and says so once per interval, without a
+    traceback per request."""
     broken = RedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.2}})
-    with mock.patch.object(SharedCounterMixin, "cache", broken):
+    with (
+        mock.patch.object(SharedCounterMixin, "cache", broken),
+        mock.patch.dict(throttling_module._last_warning, {"at": None}),
+    ):
         for _ in range(5):
             assert read_brands(client).status_code == 200
-    assert "Throttle cache unavailable" in caplog.text
+    warnings = [r for r in caplog.records if "Throttle cache unavailable" in r.getMessage()]
+    assert len(warnings) == 1
+    assert (warnings[0].levelname, warnings[0].exc_info) == ("WARNING", None)
+    assert "once per 60 s" in warnings[0].getMessage()
+
+
+def test_wrong_tokens_count_against_the_address(world, client, throttling):
+    """Guessing tokens is throttled like any anonymous traffic from that address."""
+    wrong = {"HTTP_AUTHORIZATION": "Bearer not-a-real-token"}
+    for _ in range(3):
+        assert read_brands(client, **wrong).status_code == 401
+    assert_throttled(read_brands(client, **wrong), wait=45)
+    # The same address reading anonymously has used up its rate too.
+    assert read_brands(client).status_code == 429
 
 
 def test_rates_and_classes_come_from_the_environment():
