@@ -223,6 +223,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": ["catalog.parsers.LimitedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "catalog.openapi.CatalogAutoSchema",
+    # An unknown or empty ?format= is a 400 listing the formats, on every API view.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "catalog.negotiation.CatalogContentNegotiation",
     # Over the rate: 429 with Retry-After. Counters live in the shared "throttle" cache.
     "DEFAULT_THROTTLE_CLASSES": [
         "catalog.throttling.AnonRateThrottle",

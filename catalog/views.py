@@ -8,36 +8,15 @@ from django.apps import apps
 from django.db import transaction
 from django.db.models import Q
 from rest_framework import viewsets
-from rest_framework.exceptions import ValidationError
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 
+from catalog.bulk import BulkWriteMixin
 from catalog.exceptions import PreconditionFailed
 from catalog.exports import ExportMixin
 from catalog.filters import CatalogFilterSet
 from catalog.models import SLUG_CHARS, ChangeRecord, Source
 from catalog.protection import refuse_if_referenced
 from catalog.serializers import ChangeRecordSerializer, SourceSerializer
-
-
-class CatalogContentNegotiation(DefaultContentNegotiation):
-    """An unknown or empty `?format=` is a 400 that lists the formats, not DRF's bare 404
-    (or, when empty, silently ignored)."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        param = self.settings.URL_FORMAT_OVERRIDE
-        if not format_suffix and param and request.query_params.get(param) == "":
-            self.filter_renderers(renderers, "")
-        return super().select_renderer(request, renderers, format_suffix)
-
-    def filter_renderers(self, renderers, format):
-        matching = [renderer for renderer in renderers if renderer.format == format]
-        if not matching:
-            accepted = ", ".join(renderer.format for renderer in renderers)
-            raise ValidationError(
-                {"format": [f"Unknown format '{format[:20]}'. Accepted: {accepted}."]}
-            )
-        return matching
 
 
 class ErrorsAsJSONMixin:
@@ -64,7 +43,7 @@ def etag_of(data):
     return f'"{hashlib.sha256(canonical.encode()).hexdigest()[:40]}"'
 
 
-class CatalogViewSet(ExportMixin, ErrorsAsJSONMixin, viewsets.ModelViewSet):
+class CatalogViewSet(BulkWriteMixin, ExportMixin, ErrorsAsJSONMixin, viewsets.ModelViewSet):
     """List, retrieve, create, update, partially update and delete, by slug.
 
     Every write runs in one transaction: the row, its links and its sources are saved
@@ -75,7 +54,6 @@ class CatalogViewSet(ExportMixin, ErrorsAsJSONMixin, viewsets.ModelViewSet):
 
     lookup_field = "slug"
     lookup_value_regex = SLUG_CHARS
-    content_negotiation_class = CatalogContentNegotiation
     unsafe_methods = ("PUT", "PATCH", "DELETE")
 
     def get_queryset(self):
@@ -185,7 +163,6 @@ class ChangeRecordViewSet(ErrorsAsJSONMixin, viewsets.ReadOnlyModelViewSet):
     queryset = ChangeRecord.objects.select_related("content_type")
     serializer_class = ChangeRecordSerializer
     filterset_class = ChangeRecordFilterSet
-    content_negotiation_class = CatalogContentNegotiation
     ordering_fields = ["at", "id"]
     ordering = ["-at", "-id"]
     ordering_tie_breaker = "id"

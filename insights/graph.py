@@ -63,7 +63,7 @@ from catalog.filters import (
     reject_unknown_form_params,
 )
 from catalog.serializers import url_for
-from catalog.views import CatalogContentNegotiation, ErrorsAsJSONMixin
+from catalog.views import ErrorsAsJSONMixin
 from partners.models import (
     Alliance,
     Chip,
@@ -862,7 +862,6 @@ class GraphView(ErrorsAsJSONMixin, APIView):
     """
 
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, GraphMLRenderer]
-    content_negotiation_class = CatalogContentNegotiation
 
     @extend_schema(
         parameters=GRAPH_PARAMETERS,

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from catalog.filters import StrictFilterBackend, reject_unknown_params
 from catalog.serializers import summary_of, supplier_of
-from catalog.views import CatalogContentNegotiation, ErrorsAsJSONMixin
+from catalog.views import ErrorsAsJSONMixin
 from insights import audit, filters, selectors, serializers
 from vehicles.models import Brand, Delivery
 from vehicles.selectors import brand_units, latest_year_of_figures, today
@@ -25,7 +25,6 @@ class InsightView(ErrorsAsJSONMixin, GenericAPIView):
     filter_backends = [StrictFilterBackend]
     response_serializer = None
     pagination_class = None
-    content_negotiation_class = CatalogContentNegotiation
 
     def parse(self, request):
         """(filtered queryset, cleaned parameters), or a 400 naming what is wrong."""
@@ -248,7 +247,6 @@ class AuditView(ErrorsAsJSONMixin, GenericAPIView):
     """
 
     renderer_classes = [JSONRenderer]
-    content_negotiation_class = CatalogContentNegotiation
     filter_backends = []
     pagination_class = None
     query_serializer = serializers.AuditQuerySerializer
