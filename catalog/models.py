@@ -79,6 +79,21 @@ class DateOrderConstraint(models.CheckConstraint):
         return "django.db.models.CheckConstraint", args, kwargs
 
 
+def dates_in_range(*fields):
+    """The database side of the catalog's date range (catalog.values): each of `fields`
+    is empty or lies between EARLIEST and LATEST."""
+    condition = Q()
+    for field in fields:
+        condition &= Q(**{f"{field}__isnull": True}) | Q(
+            **{f"{field}__gte": values.EARLIEST, f"{field}__lte": values.LATEST}
+        )
+    return models.CheckConstraint(
+        condition=condition,
+        name="%(app_label)s_%(class)s_dates_in_range",
+        violation_error_message=f"Dates lie {values.RANGE_TEXT}.",
+    )
+
+
 def date_order_check(start, end):
     """The database rule that a period's end is not before its start."""
     return DateOrderConstraint(
@@ -179,6 +194,7 @@ class Source(TimeStampedModel):
         ordering = ["slug"]
         constraints = [
             models.CheckConstraint(condition=~Q(slug=""), name="catalog_source_slug_not_empty"),
+            dates_in_range("published_on", "accessed_on"),
             choices_check("reliability", Reliability),
             date_order_check("published_on", "accessed_on"),
         ]

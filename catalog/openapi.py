@@ -23,6 +23,7 @@ from drf_spectacular.plumbing import force_instance, get_doc
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
+from catalog import values
 from catalog.filters import (
     RANGE_LOOKUPS,
     TEXT_MAX_LENGTH,
@@ -50,7 +51,8 @@ ERROR_DESCRIPTIONS = {
 
 
 # In OpenAPI 3.1 `format` is only an annotation; the pattern makes a date a date.
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+# A date as catalog.values parses it: four ASCII digits of a year in the catalog's range.
+DATE_PATTERN = values.DATE_PATTERN
 
 
 ACTION_SUMMARIES = {

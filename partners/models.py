@@ -14,6 +14,7 @@ from catalog.models import (
     NamedEntry,
     choices_check,
     date_order_check,
+    dates_in_range,
     year_check,
     year_field,
 )
@@ -123,6 +124,7 @@ class Shareholding(CatalogEntry):
         ordering = ["company__name", "holder__name"]
         constraints = [
             *CatalogEntry.Meta.constraints,
+            dates_in_range("acquired_on", "disposed_on"),
             models.CheckConstraint(
                 condition=Q(share_percent__isnull=True)
                 | Q(share_percent__gt=0, share_percent__lte=100),
@@ -293,4 +295,8 @@ class Alliance(NamedEntry):
     website = models.URLField(blank=True)
 
     class Meta(NamedEntry.Meta):
-        constraints = [*NamedEntry.Meta.constraints, choices_check("kind", AllianceKind)]
+        constraints = [
+            *NamedEntry.Meta.constraints,
+            choices_check("kind", AllianceKind),
+            dates_in_range("founded_on"),
+        ]

@@ -152,7 +152,7 @@ def test_database_refuses_broken_row(world, case):
         ("future month", "month"),
         ("month not on its first day", "month"),
         ("highest price below lowest", "__all__"),
-        ("partnership ends before it starts", "__all__"),
+        ("partnership ends before it starts", "ended_on"),
         ("share above 100%", "share_percent"),
         ("duplicate slug", "slug"),
         ("second alliance total for a month", "__all__"),

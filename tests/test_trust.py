@@ -1,8 +1,11 @@
 """A researcher's and a partner app's trust: nothing is lost without a word, nothing sent is
 silently ignored, every refusal names what is wrong and changes nothing."""
 
+import datetime
+
 import pytest
 from django.apps import apps
+from django.db import IntegrityError
 from django.db.models import ProtectedError
 from django.db.transaction import atomic
 
@@ -445,3 +448,30 @@ def test_a_brand_figure_within_an_alliance_needs_a_membership_that_month(
         superuser_auth,
     )
     assert ok.status_code == 201, ok.json()
+
+
+# -- dates stay in the catalog's range, on every path -------------------------------------
+
+
+def test_the_database_refuses_a_date_outside_the_catalogs_range(world):
+    """Even a write that skips validation (a bulk update) cannot store the year 1, which
+    would make every monthly series span two thousand years."""
+    with pytest.raises(IntegrityError), atomic():
+        Delivery.objects.filter(slug="hima-2025-10").update(month=datetime.date(1, 1, 1))
+    assert Delivery.objects.get(slug="hima-2025-10").month == datetime.date(2025, 10, 1)
+
+
+def test_a_month_outside_the_range_is_refused_by_the_api(world, client, superuser_auth):
+    before = row_counts()
+    response = send(
+        client,
+        "post",
+        "/api/v1/deliveries/",
+        {"alliance": "hima", "month": "0001-01", "units": 1},
+        superuser_auth,
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "month": ["'0001-01' is outside the catalog's range: give a month from 1900-01 to 2099-12."]
+    }
+    assert row_counts() == before

@@ -18,6 +18,7 @@ from catalog.models import (
     TimeStampedModel,
     choices_check,
     date_order_check,
+    dates_in_range,
     year_check,
     year_field,
 )
@@ -170,6 +171,7 @@ class VehicleModel(CatalogEntry):
         ordering = ["brand__name", "name"]
         constraints = [
             *CatalogEntry.Meta.constraints,
+            dates_in_range("launched_on", "discontinued_on"),
             models.UniqueConstraint(fields=["brand", "name"], name="vehicles_model_unique_name"),
             choices_check("body_type", BodyType, blank=True),
             choices_check("powertrain", Powertrain),
@@ -317,6 +319,7 @@ class Partnership(CatalogEntry):
         ordering = ["slug"]
         constraints = [
             *CatalogEntry.Meta.constraints,
+            dates_in_range("announced_on", "started_on", "ended_on"),
             models.CheckConstraint(
                 condition=Q(brand__isnull=False, carmaker__isnull=True)
                 | Q(brand__isnull=True, carmaker__isnull=False),
@@ -346,6 +349,7 @@ class AllianceMembership(CatalogEntry):
         ordering = ["alliance__name", "joined_on", "brand__name"]
         constraints = [
             *CatalogEntry.Meta.constraints,
+            dates_in_range("joined_on", "left_on"),
             date_order_check("joined_on", "left_on"),
             models.UniqueConstraint(
                 fields=["alliance", "brand"],
@@ -434,6 +438,7 @@ class Delivery(DeliveryFigure):
         ordering = ["-month", "slug"]
         constraints = [
             *CatalogEntry.Meta.constraints,
+            dates_in_range("month"),
             models.CheckConstraint(
                 condition=Q(alliance__isnull=False) | Q(brand__isnull=False),
                 name="vehicles_delivery_has_reporter",
@@ -527,6 +532,7 @@ class DeliveryTotal(DeliveryFigure):
         ordering = ["-last_month", "slug"]
         constraints = [
             *CatalogEntry.Meta.constraints,
+            dates_in_range("first_month", "last_month"),
             models.CheckConstraint(
                 condition=Q(alliance__isnull=False) | Q(brand__isnull=False),
                 name="vehicles_deliverytotal_has_reporter",
@@ -601,6 +607,7 @@ class DeliveryGap(CatalogEntry):
         ordering = ["-month", "slug"]
         constraints = [
             *CatalogEntry.Meta.constraints,
+            dates_in_range("month"),
             models.CheckConstraint(
                 condition=Q(alliance__isnull=False) | Q(brand__isnull=False),
                 name="vehicles_deliverygap_has_reporter",
