@@ -512,7 +512,11 @@ def active_on(start, end):
     return extend_schema_field(OpenApiTypes.DATE)(
         StrictDateFilter(
             method=active_on_filter(start, end),
-            label="Only links in force on this date (YYYY-MM-DD); an open end means ongoing.",
+            label=(
+                "Only links in force on this date (YYYY-MM-DD), both ends of a link's period "
+                "included: a link that ends on this date is in force on it; an open end "
+                "means ongoing."
+            ),
         )
     )
 
