@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 ADDR   ?= 127.0.0.1:8000
 DEV    := DJANGO_DEBUG=1
 
-.PHONY: install run migrate seed superuser test test-fast fuzz lint format schema check setup-hooks bench bench-large screenshots clean
+.PHONY: install run migrate seed superuser test test-fast fuzz lint format schema check setup-hooks bench bench-large bench-import screenshots clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,11 @@ bench: install
 # database, built on first use). Needs wrk (apt-get install wrk).
 bench-large: install
 	$(BIN)/python bench/large_bench.py
+
+# A spreadsheet import of 10,000 delivery rows as the admin runs it: preview, import,
+# and the same file again (bench/import_bench.py); times printed, not asserted.
+bench-import: install
+	$(BIN)/python bench/import_bench.py
 
 # PNGs of each kind of page (explorer and admin) on the seeded catalog, for a reviewer.
 screenshots: install

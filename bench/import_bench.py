@@ -1,0 +1,113 @@
+"""Times a spreadsheet import of 10,000 monthly delivery figures, as the admin runs it.
+
+    make bench-import
+
+Runs against a throwaway SQLite database (or DATABASE_URL): creates 40 brands, writes a
+CSV of 10,000 brand figures (40 brands x 250 months, relations by slug, months
+YYYY-MM, a cited source), then runs the admin's import resource twice as the admin
+does: the preview (a dry run in a rolled-back transaction) and the import itself (one
+transaction, every row validated by the model and entered in the change log). It then
+imports the same file again, which must change nothing. Times are printed, not asserted.
+"""
+
+import datetime
+import os
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+if "DATABASE_URL" not in os.environ:
+    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+
+import django  # noqa: E402
+
+django.setup()
+
+import tablib  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from simple_history.models import HistoricalRecords  # noqa: E402
+
+from catalog.models import ChangeRecord, Source  # noqa: E402
+from partners.models import Company  # noqa: E402
+from vehicles.models import Brand, Delivery  # noqa: E402
+from vehicles.resources import DeliveryResource  # noqa: E402
+
+BRANDS = 40
+# 250 months for the 10,000 rows; fewer (IMPORT_BENCH_MONTHS=25) for a quick look.
+MONTHS = int(os.environ.get("IMPORT_BENCH_MONTHS", "250"))
+
+
+class AdminRequest:
+    """What the change log reads of the admin's request: the path and the user."""
+
+    path = "/admin/vehicles/delivery/process_import/"
+
+    def __init__(self, user):
+        self.user = user
+
+
+def months(count):
+    year, month = 2004, 1
+    for _ in range(count):
+        yield datetime.date(year, month, 1)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def build_file():
+    source = Source.objects.create(
+        slug="bench-source", title="Bench", publisher="Bench", url="https://example.org/b"
+    )
+    group = Company.objects.create(slug="bench-group", name="Bench Group", country="CN")
+    brands = [
+        Brand.objects.create(slug=f"brand-{i:02d}", name=f"Brand {i:02d}", group=group)
+        for i in range(BRANDS)
+    ]
+    data = tablib.Dataset(headers=["brand", "month", "units", "precision", "sources"])
+    for brand in brands:
+        for month in months(MONTHS):
+            data.append([brand.slug, f"{month:%Y-%m}", 1000 + month.month, "exact", source.slug])
+    return data
+
+
+def run(data, user, dry_run):
+    HistoricalRecords.context.request = AdminRequest(user)
+    started = time.perf_counter()
+    result = DeliveryResource().import_data(
+        tablib.import_set(data.export("csv"), format="csv"),
+        dry_run=dry_run,
+        use_transactions=True,
+        raise_errors=False,
+        file_name="bench-10000.csv",
+        user=user,
+    )
+    return time.perf_counter() - started, result
+
+
+def main():
+    warnings.simplefilter("ignore")
+    call_command("migrate", verbosity=0)
+    user = User.objects.create_user(username="bench-clerk", is_staff=True)
+    data = build_file()
+    print(f"import of {len(data)} delivery rows ({os.environ['DATABASE_URL'].split(':')[0]})")
+    for label, dry_run in (
+        ("preview (dry run)", True),
+        ("import", False),
+        ("same file again", False),
+    ):
+        seconds, result = run(data, user, dry_run)
+        totals = {kind: count for kind, count in result.totals.items() if count}
+        print(f"  {label:<18} {seconds:7.1f} s  {totals}")
+    print(
+        f"  stored: {Delivery.objects.count()} deliveries, "
+        f"{ChangeRecord.objects.filter(channel='import').count()} change records (import)"
+    )
+
+
+if __name__ == "__main__":
+    main()
