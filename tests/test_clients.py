@@ -10,6 +10,7 @@ Needs the npm tooling: `npm ci` in tests/clients (the tests say so when it is mi
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -109,6 +110,7 @@ def test_the_document_passes_redocly_and_spectral_with_no_warning():
         env={"REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true"},
     )
     assert "Your API description is valid" in redocly
+    assert re.search(r"\d+ (warning|error)s?\b", redocly) is None, redocly
     spectral = run(
         tool("spectral"),
         "lint",
