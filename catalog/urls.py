@@ -15,7 +15,7 @@ from vehicles.urls import router as vehicles_router
 class CatalogRouter(DefaultRouter):
     """/api/v1/ lists every resource, and the insight endpoints."""
 
-    insights = ["deliveries", "dependencies", "exposure", "graph"]
+    insights = ["deliveries", "dependencies", "exposure", "graph", "audit"]
 
     def get_api_root_view(self, api_urls=None):
         root = {

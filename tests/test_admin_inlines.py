@@ -110,7 +110,18 @@ CASES = {
                 "left_on": "2024-01-01",
             }
         ],
-        ([(2, ["left_on must not be before joined_on."])], []),
+        (
+            [
+                (
+                    2,
+                    [
+                        "Reversed period: left_on (2024-01-01) is before joined_on (2024-05-01); "
+                        "left_on must be on or after joined_on."
+                    ],
+                )
+            ],
+            [],
+        ),
     ),
     "a chip fitted twice in one role": (
         lambda w: w.m5,
@@ -176,7 +187,18 @@ CASES = {
                 "ended_on": "2024-01-01",
             }
         ],
-        ([(1, ["ended_on must not be before started_on."])], []),
+        (
+            [
+                (
+                    1,
+                    [
+                        "Reversed period: ended_on (2024-01-01) is before started_on (2024-05-01); "
+                        "ended_on must be on or after started_on."
+                    ],
+                )
+            ],
+            [],
+        ),
     ),
     "one partnership slug on two new rows": (
         lambda w: w.aito,

@@ -69,7 +69,7 @@ def test_an_admin_change_names_the_staff_user(world, client, admin_user):
     )
     page = client.get(url)
     data = {k: v for k, v in page.context["adminform"].form.initial.items() if v is not None}
-    data.update(units=68217, sources=[], month="2025-10-01", alliance=world.hima.pk)
+    data.update(units=68217, sources=[], month="2025-10", alliance=world.hima.pk)
     data.pop("brand", None)
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
