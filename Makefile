@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 ADDR   ?= 127.0.0.1:8000
 DEV    := DJANGO_DEBUG=1
 
-.PHONY: install run migrate seed superuser test test-fast fuzz lint format schema check setup-hooks bench bench-large bench-import screenshots clean
+.PHONY: install test-tools run migrate seed superuser test test-fast fuzz lint format schema check setup-hooks bench bench-large bench-import screenshots clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,22 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 install: $(BIN)/.installed
+
+# What the client and browser tests need beyond Python: the pinned npm tooling (OpenAPI
+# linters, TypeScript client generator) and Debian's headless Chromium with CJK fonts,
+# installed with apt when missing.
+CLIENTS := tests/clients
+BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
+
+$(CLIENTS)/node_modules/.installed: $(CLIENTS)/package.json $(CLIENTS)/package-lock.json
+	cd $(CLIENTS) && npm ci --no-audit --no-fund
+	touch $@
+
+test-tools: install $(CLIENTS)/node_modules/.installed
+	@dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1 || { \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y --no-install-recommends $(BROWSER_PACKAGES) || \
+		{ apt-get update && apt-get install -y --no-install-recommends $(BROWSER_PACKAGES); }; }
 
 migrate: install
 	$(DEV) $(BIN)/python manage.py migrate --noinput
@@ -35,10 +51,10 @@ superuser: migrate
 # only that run (FUZZ_EXAMPLES=200 make fuzz for a longer hunt).
 WORKERS ?= auto
 
-test: install
+test: test-tools
 	$(BIN)/pytest -n $(WORKERS) $(PYTEST_ARGS)
 
-test-fast: install
+test-fast: test-tools
 	$(BIN)/pytest -n $(WORKERS) -m "not fuzz" $(PYTEST_ARGS)
 
 fuzz: install
@@ -81,5 +97,5 @@ bench-import: install
 	$(BIN)/python bench/import_bench.py
 
 # PNGs of each kind of page (explorer and admin) on the seeded catalog, for a reviewer.
-screenshots: install
+screenshots: test-tools
 	SCREENSHOTS_DIR=screenshots $(BIN)/pytest -m browser -p no:cacheprovider $(PYTEST_ARGS)
