@@ -82,7 +82,10 @@ class BulkWriteMixin:
                 if not isinstance(item, dict):
                     errors[str(index)] = {"non_field_errors": ["Expected an object."]}
                     continue
-                instance = stored.get(item.get("slug"))
+                slug = item.get("slug")
+                # A slug that is not a string names no stored row; the item's own
+                # validation says what is wrong with it.
+                instance = stored.get(slug) if isinstance(slug, str) else None
                 serializer = self.get_serializer(instance, data=item)
                 if not serializer.is_valid():
                     errors[str(index)] = serializer.errors

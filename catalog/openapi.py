@@ -365,9 +365,10 @@ CONDITIONAL_PARAMETERS = {
         "required": False,
         "description": (
             "ETags from earlier answers, comma-separated, or `*`. When one matches the "
-            "current representation the answer is an empty 304."
+            "current representation the answer is an empty 304. A value that matches "
+            "nothing (an empty one included) asks for the full answer."
         ),
-        "schema": {"type": "string", "minLength": 1},
+        "schema": {"type": "string"},
     },
     "IfMatch": {
         "name": "If-Match",
