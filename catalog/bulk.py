@@ -14,6 +14,8 @@ from rest_framework import status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from catalog.filters import reject_unknown_params
+
 # The most items one request may carry (the body's byte limit applies as well).
 BULK_MAX_ITEMS = 500
 
@@ -57,6 +59,9 @@ class BulkWriteMixin:
         )(create)
 
     def create(self, request, *args, **kwargs):
+        # A create takes its data from the body: a query parameter (a filter or a page
+        # size sent by mistake) would be silently ignored, so it is refused.
+        reject_unknown_params(request, {"format"})
         if not isinstance(request.data, list):
             return super().create(request, *args, **kwargs)
         items = request.data

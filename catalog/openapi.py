@@ -103,6 +103,13 @@ class CatalogAutoSchema(AutoSchema):
     """Documents the error responses every operation can give, with their body, and
     gives each operation its own summary and description."""
 
+    def _is_list_view(self, serializer=None):
+        # Only a GET reads a list: a create that takes one row or many documents no
+        # filters or paging parameters (the server refuses them).
+        if self.method != "GET":
+            return False
+        return super()._is_list_view(serializer)
+
     def _model_names(self):
         queryset = getattr(self.view, "queryset", None)
         if queryset is None:

@@ -13,6 +13,10 @@ class ReadOnlyOrModelPermissions(DjangoModelPermissions):
     def has_permission(self, request, view):
         if request.method in SAFE_METHODS:
             return True
+        method = request.method.lower()
+        if method not in view.http_method_names or not hasattr(view, method):
+            # A method the view does not have is answered 405 by the view itself.
+            return True
         if getattr(view, "queryset", None) is None and not hasattr(view, "get_queryset"):
             # A read-only view with no model: let the method check answer 405.
             return True
