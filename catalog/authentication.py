@@ -1,6 +1,7 @@
 """Bearer-token authentication against hashed, expiring, revocable tokens."""
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import authentication, exceptions
 
 from catalog.models import ApiToken, token_digest
@@ -25,12 +26,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
-                "Give the header as 'Authorization: Bearer <token>'."
+                gettext("Give the header as 'Authorization: Bearer <token>'.")
             )
         try:
             raw = header[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Invalid token.") from None
+            raise exceptions.AuthenticationFailed(gettext("Invalid token.")) from None
         token = (
             ApiToken.objects.usable()
             .select_related("user")
@@ -39,7 +40,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         )
         if token is None:
             count_failed_authentication(request)
-            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+            raise exceptions.AuthenticationFailed(gettext("Invalid, expired or revoked token."))
         now = timezone.now()
         if (
             token.last_used_at is None

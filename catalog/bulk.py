@@ -9,6 +9,7 @@ same fact clash as two requests would. Updating needs the change permission as w
 """
 
 from django.db import transaction
+from django.utils.translation import gettext
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -66,10 +67,15 @@ class BulkWriteMixin:
             return super().create(request, *args, **kwargs)
         items = request.data
         if not items:
-            raise ValidationError({"non_field_errors": ["Send at least one item."]})
+            raise ValidationError({"non_field_errors": [gettext("Send at least one item.")]})
         if len(items) > self.bulk_max_items:
             raise ValidationError(
-                {"non_field_errors": [f"Send at most {self.bulk_max_items} items at once."]}
+                {
+                    "non_field_errors": [
+                        gettext("Send at most %(count)s items at once.")
+                        % {"count": self.bulk_max_items}
+                    ]
+                }
             )
         model = self.get_queryset().model
         slugs = [item.get("slug") for item in items if isinstance(item, dict)]
@@ -80,12 +86,12 @@ class BulkWriteMixin:
         if stored:
             permission = f"{model._meta.app_label}.change_{model._meta.model_name}"
             if not request.user.has_perm(permission):
-                raise PermissionDenied("Updating stored rows needs the change permission.")
+                raise PermissionDenied(gettext("Updating stored rows needs the change permission."))
         errors, saved, updated = {}, [], False
         with transaction.atomic():
             for index, item in enumerate(items):
                 if not isinstance(item, dict):
-                    errors[str(index)] = {"non_field_errors": ["Expected an object."]}
+                    errors[str(index)] = {"non_field_errors": [gettext("Expected an object.")]}
                     continue
                 slug = item.get("slug")
                 # A slug that is not a string names no stored row; the item's own

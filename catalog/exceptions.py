@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.fields import get_error_detail
@@ -25,13 +27,13 @@ logger = logging.getLogger(__name__)
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the catalog."
+    default_detail = _("The request conflicts with the current state of the catalog.")
     default_code = "conflict"
 
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
+    default_detail = _("The request body is too large.")
     default_code = "payload_too_large"
 
 
@@ -41,7 +43,7 @@ class DatabaseUnavailable(exceptions.APIException):
     request did was confirmed; a retry after Retry-After seconds is answered afresh."""
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = (
+    default_detail = _(
         "The database is briefly unavailable; nothing was confirmed. Retry in a moment "
         "(after a write, read the resource first: it may have been stored)."
     )
@@ -51,7 +53,7 @@ class DatabaseUnavailable(exceptions.APIException):
 
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "The resource has changed since you read it (If-Match did not match)."
+    default_detail = _("The resource has changed since you read it (If-Match did not match).")
     default_code = "precondition_failed"
 
 
@@ -88,7 +90,7 @@ def protected_conflict(error):
         by_model.setdefault(type(row), []).append(row)
     found = [(model, rows[:REFERRERS_SHOWN], len(rows)) for model, rows in by_model.items()]
     return StillReferencedConflict(
-        "Cannot delete: other records still refer to it. Remove or re-point those first.",
+        gettext("Cannot delete: other records still refer to it. Remove or re-point those first."),
         describe(found),
     )
 
@@ -101,7 +103,9 @@ def as_api_exception(exc):
     if isinstance(exc, IntegrityError):
         # Validation runs first; reaching here means a concurrent write won the race.
         return Conflict(
-            "A concurrent change conflicts with this one; read the resource again and retry."
+            gettext(
+                "A concurrent change conflicts with this one; read the resource again and retry."
+            )
         )
     if isinstance(exc, OperationalError):
         # The cause, for the operator, in one line; the client learns only to retry.
@@ -110,7 +114,8 @@ def as_api_exception(exc):
     if isinstance(exc, RequestDataTooBig):
         # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE when DRF asks.
         return PayloadTooLarge(
-            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+            gettext("The request body is larger than %(limit)s bytes.")
+            % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
         )
     if isinstance(exc, Http404):
         return exceptions.NotFound()
@@ -133,7 +138,7 @@ def error_body(status_code, exc):
         errors = {
             key: [str(message) for message in flatten(value)] for key, value in errors.items()
         }
-        summary = f"Invalid input: {', '.join(errors)}."
+        summary = gettext("Invalid input: %(names)s.") % {"names": ", ".join(errors)}
     else:
         errors = {}
         summary = str(detail)
@@ -186,33 +191,35 @@ def json_bad_request(request, exception=None):
     """400 raised by Django before any view: a Host this service does not serve, too many
     query or form fields, a body that cannot be read."""
     if isinstance(exception, DisallowedHost):
-        return json_error(400, "bad_host", "This service does not answer for that Host header.")
+        return json_error(
+            400, "bad_host", gettext("This service does not answer for that Host header.")
+        )
     if isinstance(exception, TooManyFieldsSent):
         return json_error(
             400,
             "too_many_fields",
-            f"Too many query parameters or form fields (at most "
-            f"{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}).",
+            gettext("Too many query parameters or form fields (at most %(limit)s).")
+            % {"limit": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS},
         )
     if not wants_json(request):
         return defaults.bad_request(request, exception)
-    return json_error(400, "bad_request", "The request could not be understood.")
+    return json_error(400, "bad_request", gettext("The request could not be understood."))
 
 
 def json_permission_denied(request, exception=None):
     if not wants_json(request):
         return defaults.permission_denied(request, exception)
-    return json_error(403, "permission_denied", "You do not have permission to do that.")
+    return json_error(403, "permission_denied", gettext("You do not have permission to do that."))
 
 
 def json_not_found(request, exception=None):
     """404 for unknown API URLs in the API's error shape; HTML elsewhere (the admin)."""
     if not wants_json(request):
         return defaults.page_not_found(request, exception)
-    return json_error(404, "not_found", "No such resource.")
+    return json_error(404, "not_found", gettext("No such resource."))
 
 
 def json_server_error(request):
     if not wants_json(request):
         return defaults.server_error(request)
-    return json_error(500, "error", "Internal error; it has been logged.")
+    return json_error(500, "error", gettext("Internal error; it has been logged."))

@@ -25,6 +25,9 @@ from django.db import models
 from django.db.models import Q
 from django.http import QueryDict
 from django.template import loader
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
@@ -35,6 +38,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.settings import api_settings
 
 from catalog import values
+from catalog.i18n import english
 from catalog.serializers import MONTH_SCHEMA, SLUG_SCHEMA
 
 BIGGEST_INTEGER = 2**63 - 1
@@ -46,7 +50,9 @@ class NonEmpty:
 
     def clean(self, value):
         if value == "" or (isinstance(value, list) and "" in value):
-            raise forms.ValidationError("Give a value, or leave the parameter out.", code="empty")
+            raise forms.ValidationError(
+                gettext("Give a value, or leave the parameter out."), code="empty"
+            )
         return super().clean(value)
 
 
@@ -100,8 +106,8 @@ class UTCDateTimeField(forms.DateTimeField):
     """An ISO 8601 date-time, normalised to UTC; one no database can store is an error."""
 
     default_error_messages = {
-        "invalid": "Enter a date (YYYY-MM-DD) or an ISO 8601 date-time.",
-        "range": "Enter a date-time between the years 1 and 9999 (in UTC).",
+        "invalid": _("Enter a date (YYYY-MM-DD) or an ISO 8601 date-time."),
+        "range": _("Enter a date-time between the years 1 and 9999 (in UTC)."),
     }
 
     def clean(self, value):
@@ -129,7 +135,7 @@ class StrictBooleanField(NonEmpty, forms.Field):
             return True
         if text in self.FALSE:
             return False
-        raise forms.ValidationError("Enter true or false.", code="invalid")
+        raise forms.ValidationError(gettext("Enter true or false."), code="invalid")
 
 
 class TextValueField(NonEmpty, forms.CharField):
@@ -231,10 +237,16 @@ class SlugFilter(django_filters.ModelMultipleChoiceFilter):
     """
 
     def __init__(self, field_name, model, **kwargs):
-        kwargs.setdefault("label", f"Slug of a {model._meta.verbose_name}; repeat for OR.")
+        # Labels document the parameter (the OpenAPI document is in English); the message
+        # is the client's, in its language.
+        kwargs.setdefault("label", f"Slug of a {english(model._meta.verbose_name)}; repeat for OR.")
         kwargs.setdefault(
             "error_messages",
-            {"invalid_choice": f"No {model._meta.verbose_name} with slug '%(value)s'."},
+            {
+                "invalid_choice": format_lazy(
+                    _("No {model} with slug '%(value)s'."), model=model._meta.verbose_name
+                )
+            },
         )
         super().__init__(
             field_name=field_name,
@@ -258,7 +270,9 @@ class SlugFilter(django_filters.ModelMultipleChoiceFilter):
             self.field_name,
             self.related_model,
             exclude=True,
-            label=f"Not any of these {self.related_model._meta.verbose_name_plural} (slugs).",
+            label=(
+                f"Not any of these {english(self.related_model._meta.verbose_name_plural)} (slugs)."
+            ),
         )
 
 
@@ -314,8 +328,11 @@ class WindowCheckingForm(forms.Form):
                 self.add_error(
                     low,
                     forms.ValidationError(
-                        f"Reversed range: {low} ({shown(first)}) is after {high} "
-                        f"({shown(last)}); {low} must be the earlier (or lower) end.",
+                        gettext(
+                            "Reversed range: %(low)s (%(first)s) is after %(high)s (%(last)s); "
+                            "%(low)s must be the earlier (or lower) end."
+                        )
+                        % {"low": low, "first": shown(first), "high": high, "last": shown(last)},
                         code="reversed_range",
                     ),
                 )
@@ -437,7 +454,7 @@ class CatalogFilterSet(django_filters.FilterSet):
     @classmethod
     def lookups_for(cls, name, path, model_field):
         kind = "month" if name in cls.month_fields else kind_of(model_field)
-        label = str(getattr(model_field, "verbose_name", name))
+        label = english(getattr(model_field, "verbose_name", name))
         filters = {}
         if kind == "choice":
             choices = list(model_field.choices)
@@ -540,11 +557,18 @@ def reject_unknown_params(request, accepted, repeatable_params=()):
     accepted = sorted({*accepted, "format"})
     unknown = sorted(set(request.query_params) - set(accepted))
     errors = {
-        param: [f"Unknown query parameter. Accepted: {', '.join(accepted)}."] for param in unknown
+        param: [
+            gettext("Unknown query parameter. Accepted: %(accepted)s.")
+            % {"accepted": ", ".join(accepted)}
+        ]
+        for param in unknown
     }
     for param, given in request.query_params.lists():
         if param not in errors and param not in repeatable_params and len(given) > 1:
-            errors[param] = [f"Give this parameter once; it takes one value, not {len(given)}."]
+            errors[param] = [
+                gettext("Give this parameter once; it takes one value, not %(count)s.")
+                % {"count": len(given)}
+            ]
     if errors:
         raise ValidationError(errors)
 
@@ -640,7 +664,8 @@ class StrictOrderingFilter(OrderingFilter):
             raise ValidationError(
                 {
                     self.ordering_param: [
-                        f"Cannot order by {', '.join(wrong) or 'nothing'}. Accepted: {choices}."
+                        gettext("Cannot order by %(terms)s. Accepted: %(accepted)s.")
+                        % {"terms": ", ".join(wrong) or gettext("nothing"), "accepted": choices}
                     ]
                 }
             )

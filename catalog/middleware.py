@@ -2,6 +2,9 @@
 
 from urllib.parse import unquote_to_bytes
 
+from django.utils import translation
+from django.utils.translation import gettext
+
 from catalog.exceptions import json_error
 
 
@@ -20,10 +23,14 @@ class Utf8QueryMiddleware:
             try:
                 unquote_to_bytes(raw.replace("+", " ")).decode("utf-8")
             except UnicodeDecodeError:
-                return json_error(
-                    400,
-                    "invalid_encoding",
-                    "The query string is not valid UTF-8 once percent-decoded; encode "
-                    "parameter values as UTF-8 (e.g. %E9%97%AE%E7%95%8C for 问界).",
-                )
+                # This runs before the language middleware: choose the language here.
+                with translation.override(translation.get_language_from_request(request)):
+                    return json_error(
+                        400,
+                        "invalid_encoding",
+                        gettext(
+                            "The query string is not valid UTF-8 once percent-decoded; encode "
+                            "parameter values as UTF-8 (e.g. %E9%97%AE%E7%95%8C for 问界)."
+                        ),
+                    )
         return self.get_response(request)

@@ -10,9 +10,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from catalog import values
+from catalog.i18n import alternatives, interpolate_lazy
 from catalog.names import invisible_characters, name_key
 
 # The ranges PostgreSQL gives these column types. Stated on the fields, they make the
@@ -42,7 +45,12 @@ def year_check(field):
         condition=Q(**{f"{field}__isnull": True})
         | Q(**{f"{field}__gte": EARLIEST_YEAR, f"{field}__lte": LATEST_YEAR}),
         name=f"%(app_label)s_%(class)s_{field}_year_range",
-        violation_error_message=f"{field} must be a year between {EARLIEST_YEAR} and {LATEST_YEAR}.",
+        violation_error_message=interpolate_lazy(
+            _("%(field)s must be a year between %(earliest)s and %(latest)s."),
+            field=field,
+            earliest=EARLIEST_YEAR,
+            latest=LATEST_YEAR,
+        ),
     )
 
 
@@ -62,8 +70,11 @@ class DateOrderConstraint(models.CheckConstraint):
             raise ValidationError(
                 {
                     self.end: ValidationError(
-                        f"Reversed period: {self.end} ({last}) is before {self.start} "
-                        f"({first}); {self.end} must be on or after {self.start}.",
+                        gettext(
+                            "Reversed period: %(end)s (%(last)s) is before %(start)s "
+                            "(%(first)s); %(end)s must be on or after %(start)s."
+                        )
+                        % {"end": self.end, "last": last, "start": self.start, "first": first},
                         code="reversed_range",
                     )
                 }
@@ -90,7 +101,11 @@ def dates_in_range(*fields):
     return models.CheckConstraint(
         condition=condition,
         name="%(app_label)s_%(class)s_dates_in_range",
-        violation_error_message=f"Dates lie {values.RANGE_TEXT}.",
+        violation_error_message=interpolate_lazy(
+            _("Dates lie from %(earliest)s to %(latest)s."),
+            earliest=f"{values.EARLIEST:%Y-%m-%d}",
+            latest=f"{values.LATEST:%Y-%m-%d}",
+        ),
     )
 
 
@@ -103,7 +118,9 @@ def date_order_check(start, end):
         | Q(**{f"{end}__isnull": True})
         | Q(**{f"{end}__gte": F(start)}),
         name=f"%(app_label)s_%(class)s_{end}_after_{start}",
-        violation_error_message=f"{end} must not be before {start}.",
+        violation_error_message=interpolate_lazy(
+            _("%(end)s must not be before %(start)s."), end=end, start=start
+        ),
     )
 
 
@@ -147,7 +164,14 @@ class TimeStampedModel(models.Model):
             ):
                 errors[field.name] = [
                     ValidationError(
-                        f"Give a date {values.RANGE_TEXT}: the catalog covers nothing else.",
+                        gettext(
+                            "Give a date from %(earliest)s to %(latest)s: the catalog covers "
+                            "nothing else."
+                        )
+                        % {
+                            "earliest": f"{values.EARLIEST:%Y-%m-%d}",
+                            "latest": f"{values.LATEST:%Y-%m-%d}",
+                        },
                         code="out_of_range",
                     )
                 ]
@@ -156,11 +180,11 @@ class TimeStampedModel(models.Model):
 
 
 class Reliability(models.TextChoices):
-    OFFICIAL = "official", "Official (company or regulator)"
-    PRESS = "press", "Press or research"
-    REFERENCE = "reference", "Reference work"
-    AGGREGATOR = "aggregator", "Aggregator"
-    WEAK = "weak", "Weak (mirror or unattributed)"
+    OFFICIAL = "official", _("Official (company or regulator)")
+    PRESS = "press", _("Press or research")
+    REFERENCE = "reference", _("Reference work")
+    AGGREGATOR = "aggregator", _("Aggregator")
+    WEAK = "weak", _("Weak (mirror or unattributed)")
 
 
 # What a slug may hold, everywhere: in URLs, writes, filters and the schema.
@@ -176,14 +200,14 @@ class Source(TimeStampedModel):
     slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True)
     title = models.CharField(max_length=300)
     publisher = models.CharField(max_length=200)
-    url = models.URLField("URL", max_length=500, unique=True)
+    url = models.URLField(_("URL"), max_length=500, unique=True)
     published_on = models.DateField(null=True, blank=True)
     accessed_on = models.DateField(null=True, blank=True)
     reliability = models.CharField(
         max_length=20, choices=Reliability.choices, default=Reliability.PRESS
     )
     note = models.TextField(
-        blank=True, help_text="What the source states, caveats, and why it was preferred."
+        blank=True, help_text=_("What the source states, caveats, and why it was preferred.")
     )
 
     history = HistoricalRecords()
@@ -209,10 +233,13 @@ class CatalogEntry(TimeStampedModel):
     slug = models.SlugField(
         max_length=SLUG_MAX_LENGTH,
         unique=True,
-        help_text="Public identifier, used in URLs and writes.",
+        help_text=_("Public identifier, used in URLs and writes."),
     )
     sources = models.ManyToManyField(
-        Source, blank=True, related_name="cited_by_%(class)s", help_text="What backs this fact."
+        Source,
+        blank=True,
+        related_name="cited_by_%(class)s",
+        help_text=_("What backs this fact."),
     )
 
     history = HistoricalRecords(inherit=True)
@@ -239,24 +266,23 @@ class CatalogEntry(TimeStampedModel):
         super().clean()
         given = [name for name in self.one_of_required if getattr(self, f"{name}_id") is not None]
         if self.one_of_required and not given:
-            names = " or ".join(self.one_of_required)
-            raise ValidationError(
-                dict.fromkeys(
-                    self.one_of_required, f"Give {names} (a slug): one of them is required."
-                ),
-                code="required",
-            )
+            message = gettext("Give %(names)s (a slug): one of them is required.") % {
+                "names": alternatives(self.one_of_required)
+            }
+            raise ValidationError(dict.fromkeys(self.one_of_required, message), code="required")
         given = [name for name in self.at_most_one_of if getattr(self, f"{name}_id") is not None]
         if len(given) > 1:
-            names = " or ".join(self.at_most_one_of)
-            raise ValidationError(dict.fromkeys(given, f"Give {names}, not both."), code="invalid")
+            message = gettext("Give %(names)s, not both.") % {
+                "names": alternatives(self.at_most_one_of)
+            }
+            raise ValidationError(dict.fromkeys(given, message), code="invalid")
 
 
 class NamedEntry(CatalogEntry):
     """A catalog entry with an English (or pinyin) name and a Chinese one."""
 
     name = models.CharField(max_length=150, unique=True)
-    name_zh = models.CharField("Chinese name", max_length=150, blank=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=150, blank=True)
     description = models.TextField(blank=True)
 
     class Meta(CatalogEntry.Meta):
@@ -272,8 +298,11 @@ class NamedEntry(CatalogEntry):
             hidden = invisible_characters(getattr(self, field) or "")
             if hidden:
                 errors[field] = ValidationError(
-                    f"Remove the invisible characters ({', '.join(hidden)}): a name must "
-                    "read as it is stored.",
+                    gettext(
+                        "Remove the invisible characters (%(characters)s): a name must read "
+                        "as it is stored."
+                    )
+                    % {"characters": ", ".join(hidden)},
                     code="invisible_characters",
                 )
         if self.name and "name" not in errors:
@@ -282,8 +311,11 @@ class NamedEntry(CatalogEntry):
             clash = next((pair for pair in others.iterator() if name_key(pair[0]) == key), None)
             if clash:
                 errors["name"] = ValidationError(
-                    f"'{clash[0]}' ({clash[1]}) already has this name, written differently "
-                    "(case, width, spacing or look-alike letters); use that entry.",
+                    gettext(
+                        "'%(name)s' (%(slug)s) already has this name, written differently "
+                        "(case, width, spacing or look-alike letters); use that entry."
+                    )
+                    % {"name": clash[0], "slug": clash[1]},
                     code="unique",
                 )
         if errors:
@@ -314,13 +346,15 @@ class ApiToken(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField(max_length=100, help_text="What or who uses it, e.g. 'nightly import'.")
+    name = models.CharField(
+        max_length=100, help_text=_("What or who uses it, e.g. 'nightly import'.")
+    )
     prefix = models.CharField(
-        max_length=PREFIX_LENGTH, editable=False, help_text="First characters, to recognise it."
+        max_length=PREFIX_LENGTH, editable=False, help_text=_("First characters, to recognise it.")
     )
     digest = models.CharField(max_length=64, unique=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text=_("Empty: never expires."))
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -328,7 +362,7 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created"]
-        verbose_name = "API token"
+        verbose_name = _("API token")
 
     def __str__(self):
         return f"{self.prefix}… ({self.name}, {self.user})"
@@ -361,9 +395,11 @@ class ApiToken(models.Model):
             return
         errors = {}
         if self.user_id is not None and not self.user.is_active:
-            errors["user"] = "This user is inactive: a token for them would be refused."
+            errors["user"] = gettext("This user is inactive: a token for them would be refused.")
         if self.expires_at is not None and self.expires_at <= timezone.now():
-            errors["expires_at"] = "Give a moment in the future, or leave empty for no expiry."
+            errors["expires_at"] = gettext(
+                "Give a moment in the future, or leave empty for no expiry."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -379,18 +415,18 @@ class ApiToken(models.Model):
 
 
 class ChangeAction(models.TextChoices):
-    CREATED = "created", "Created"
-    CHANGED = "changed", "Changed"
-    DELETED = "deleted", "Deleted"
+    CREATED = "created", _("Created")
+    CHANGED = "changed", _("Changed")
+    DELETED = "deleted", _("Deleted")
 
 
 class ChangeChannel(models.TextChoices):
-    API = "api", "API"
-    ADMIN = "admin", "Admin"
-    LOADER = "loader", "Seed loader"
-    RESTORE = "restore", "Backup restore"
-    OTHER = "other", "Other (shell, scripts)"
-    IMPORT = "import", "Spreadsheet import"
+    API = "api", _("API")
+    ADMIN = "admin", _("Admin")
+    LOADER = "loader", _("Seed loader")
+    RESTORE = "restore", _("Backup restore")
+    OTHER = "other", _("Other (shell, scripts)")
+    IMPORT = "import", _("Spreadsheet import")
 
 
 class ChangeRecord(models.Model):
@@ -410,11 +446,11 @@ class ChangeRecord(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     actor_name = models.CharField(
-        max_length=150, help_text="Username, or 'loader' or 'restore' for those commands."
+        max_length=150, help_text=_("Username, or 'loader' or 'restore' for those commands.")
     )
     channel = models.CharField(max_length=10, choices=ChangeChannel.choices)
     note = models.CharField(
-        max_length=200, blank=True, help_text="For an import, the name of the file imported."
+        max_length=200, blank=True, help_text=_("For an import, the name of the file imported.")
     )
     at = models.DateTimeField(db_index=True)
 

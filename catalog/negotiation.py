@@ -3,6 +3,7 @@
 A module of its own: DRF imports this class while it defines APIView, so it must not import
 anything that imports rest_framework.views."""
 
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 
@@ -22,6 +23,11 @@ class CatalogContentNegotiation(DefaultContentNegotiation):
         if not matching:
             accepted = ", ".join(renderer.format for renderer in renderers)
             raise ValidationError(
-                {"format": [f"Unknown format '{format[:20]}'. Accepted: {accepted}."]}
+                {
+                    "format": [
+                        gettext("Unknown format '%(format)s'. Accepted: %(accepted)s.")
+                        % {"format": format[:20], "accepted": accepted}
+                    ]
+                }
             )
         return matching

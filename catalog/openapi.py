@@ -12,12 +12,16 @@ server does: fields every answer carries are required, single values are scalars
 from decimal import Decimal
 
 import django_filters
+from django.conf import settings
+from django.utils import translation
+from django.utils.functional import Promise
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiFilterExtension,
     OpenApiSerializerFieldExtension,
 )
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import force_instance, get_doc
 from rest_framework import serializers
@@ -36,6 +40,29 @@ from catalog.serializers import (
     SourceSummarySerializer,
     SummarySerializer,
 )
+
+
+class EnglishSchemaGenerator(SchemaGenerator):
+    """The document in English whatever language is active (a request's, a translated
+    admin's): it is the contract, compared byte for byte with the committed file. Texts
+    marked for translation are made plain strings here, so rendering it later cannot
+    translate them either."""
+
+    def get_schema(self, request=None, public=False):
+        with translation.override(settings.LANGUAGE_CODE):
+            return plain_strings(super().get_schema(request=request, public=public))
+
+
+def plain_strings(value):
+    """`value` with every lazily translated text in it turned into a str, now."""
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, dict):
+        return {plain_strings(key): plain_strings(inner) for key, inner in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(plain_strings(inner) for inner in value)
+    return value
+
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 ERROR_DESCRIPTIONS = {

@@ -23,6 +23,7 @@ import operator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connections
 from django.db.models import Q
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
@@ -93,7 +94,14 @@ class CatalogPagination(LimitOffsetPagination):
         except DjangoValidationError:
             value = None
         if value is None or not low <= value <= high:
-            raise ValidationError({param: [f"Must be a whole number from {low} to {high}."]})
+            raise ValidationError(
+                {
+                    param: [
+                        gettext("Must be a whole number from %(low)s to %(high)s.")
+                        % {"low": low, "high": high}
+                    ]
+                }
+            )
         return value
 
     def get_limit(self, request):
@@ -163,7 +171,8 @@ class CatalogPagination(LimitOffsetPagination):
                 raise ValidationError(
                     {
                         param: [
-                            f"Not with {self.cursor_query_param}: a walk follows the default order."
+                            gettext("Not with %(cursor)s: a walk follows the default order.")
+                            % {"cursor": self.cursor_query_param}
                         ]
                     }
                 )
@@ -197,8 +206,11 @@ class CatalogPagination(LimitOffsetPagination):
         error = ValidationError(
             {
                 self.cursor_query_param: [
-                    f"Not a cursor of this list. Start a walk with {self.cursor_query_param}="
-                    f"{FIRST}, then follow the `next` links."
+                    gettext(
+                        "Not a cursor of this list. Start a walk with %(cursor)s=%(first)s, "
+                        "then follow the `next` links."
+                    )
+                    % {"cursor": self.cursor_query_param, "first": FIRST}
                 ]
             }
         )

@@ -3,6 +3,7 @@
 import json
 
 from django.conf import settings
+from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 
@@ -53,17 +54,22 @@ class LimitedJSONParser(JSONParser):
             text = body.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             raise exceptions.ParseError(
-                f"The body is not valid {encoding} text; send JSON encoded as UTF-8."
+                gettext("The body is not valid %(encoding)s text; send JSON encoded as UTF-8.")
+                % {"encoding": encoding}
             ) from None
         try:
             data = json.loads(text, object_pairs_hook=unique_keys)
         except DuplicateKey as error:
             raise exceptions.ParseError(
-                f"JSON object has the key '{str(error)[:100]}' more than once; give each "
-                "field once."
+                gettext("JSON object has the key '%(key)s' more than once; give each field once.")
+                % {"key": str(error)[:100]}
             ) from None
         except (ValueError, RecursionError) as error:
-            raise exceptions.ParseError(f"JSON parse error: {str(error)[:200]}") from None
+            raise exceptions.ParseError(
+                gettext("JSON parse error: %(error)s") % {"error": str(error)[:200]}
+            ) from None
         if depth(data, MAX_NESTING) > MAX_NESTING:
-            raise exceptions.ParseError(f"JSON nests deeper than {MAX_NESTING} levels.")
+            raise exceptions.ParseError(
+                gettext("JSON nests deeper than %(levels)s levels.") % {"levels": MAX_NESTING}
+            )
         return data

@@ -11,6 +11,7 @@ the restore, the shell).
 from django.db import models
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
+from django.utils.translation import gettext, ngettext
 
 # How many referring rows are named per kind of fact; the count covers all of them.
 REFERRERS_SHOWN = 10
@@ -68,21 +69,25 @@ class StillReferenced(models.ProtectedError):
         self.obj = obj
         self.references = describe(found)
         total = sum(entry["count"] for entry in self.references)
-        kinds = "; ".join(
-            f"{entry['type']}: {', '.join(entry['slugs'])}"
-            + (
-                f" and {entry['count'] - len(entry['slugs'])} more"
-                if entry["count"] > len(entry["slugs"])
-                else ""
-            )
-            for entry in self.references
-        )
+        kinds = "; ".join(f"{entry['type']}: {named(entry)}" for entry in self.references)
         label = f"{obj._meta.verbose_name} '{getattr(obj, 'slug', obj)}'"
-        super().__init__(
-            f"Cannot delete {label}: {total} other record{'s' if total != 1 else ''} still "
-            f"refer to it ({kinds}). Remove or re-point those references first.",
-            [row for _, rows, _ in found for row in rows],
-        )
+        message = ngettext(
+            "Cannot delete %(label)s: %(count)s other record still refer to it (%(kinds)s). "
+            "Remove or re-point those references first.",
+            "Cannot delete %(label)s: %(count)s other records still refer to it (%(kinds)s). "
+            "Remove or re-point those references first.",
+            total,
+        ) % {"label": label, "count": total, "kinds": kinds}
+        super().__init__(message, [row for _, rows, _ in found for row in rows])
+
+
+def named(entry):
+    """The slugs of one kind of referrer, and how many more there are."""
+    slugs = ", ".join(entry["slugs"])
+    hidden = entry["count"] - len(entry["slugs"])
+    if hidden > 0:
+        return gettext("%(slugs)s and %(count)s more") % {"slugs": slugs, "count": hidden}
+    return slugs
 
 
 def refuse_if_referenced(obj):

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
@@ -19,6 +21,7 @@ from rest_framework.validators import UniqueValidator
 from catalog import values
 from catalog.exceptions import django_validation_error
 from catalog.history import record_related_changes
+from catalog.i18n import interpolate_lazy
 from catalog.models import SLUG_CHARS, SLUG_MAX_LENGTH, ChangeRecord, Source
 
 SLUG = re.compile(rf"{SLUG_CHARS}\Z")
@@ -84,13 +87,13 @@ def supplier_of(slug, name, country, request):
 # JSON types each kind of field accepts: the schema's types, with no coercion ("12" is
 # not 12, 0 is not "0", {} is not a list).
 JSON_TYPES = [
-    (serializers.BooleanField, (bool,), "true or false"),
-    (serializers.IntegerField, (int,), "a whole number"),
-    (serializers.DecimalField, (int, float), "a number"),
-    (serializers.FloatField, (int, float), "a number"),
-    (serializers.CharField, (str,), "a string"),
-    (serializers.DateField, (str,), "a date string (YYYY-MM-DD)"),
-    (serializers.DateTimeField, (str,), "a date-time string"),
+    (serializers.BooleanField, (bool,), _("true or false")),
+    (serializers.IntegerField, (int,), _("a whole number")),
+    (serializers.DecimalField, (int, float), _("a number")),
+    (serializers.FloatField, (int, float), _("a number")),
+    (serializers.CharField, (str,), _("a string")),
+    (serializers.DateField, (str,), _("a date string (YYYY-MM-DD)")),
+    (serializers.DateTimeField, (str,), _("a date-time string")),
 ]
 _strict_classes = {}
 
@@ -108,7 +111,9 @@ def strict(field_class):
                 wrong_bool = isinstance(data, bool) and bool not in _types
                 if data is not None and (wrong_bool or not isinstance(data, _types)):
                     raise serializers.ValidationError(
-                        f"Expected {_expected}, got {type(data).__name__}.", code="invalid_type"
+                        gettext("Expected %(expected)s, got %(type)s.")
+                        % {"expected": _expected, "type": type(data).__name__},
+                        code="invalid_type",
                     )
                 return super(cls, self).to_internal_value(data)
 
@@ -132,10 +137,13 @@ class SummaryField(serializers.SlugRelatedField):
     """A related object: read as {slug, name, url}, written as its slug."""
 
     default_error_messages = {
-        "does_not_exist": "No {model} with slug '{value}'.",
-        "invalid": (
-            f"Give the slug of the related object: a string of at most {SLUG_MAX_LENGTH}"
-            " letters, digits, hyphens or underscores."
+        "does_not_exist": _("No {model} with slug '{value}'."),
+        "invalid": interpolate_lazy(
+            _(
+                "Give the slug of the related object: a string of at most %(max)s letters, "
+                "digits, hyphens or underscores."
+            ),
+            max=SLUG_MAX_LENGTH,
         ),
     }
 
@@ -218,7 +226,8 @@ class MonthField(serializers.DateField):
     def to_internal_value(self, value):
         if not isinstance(value, str):
             raise serializers.ValidationError(
-                f"Expected a month string (YYYY-MM), got {type(value).__name__}.",
+                gettext("Expected a month string (YYYY-MM), got %(type)s.")
+                % {"type": type(value).__name__},
                 code="invalid_type",
             )
         return parsed(values.parse_month, value)
@@ -233,7 +242,8 @@ class DateField(serializers.DateField):
     def to_internal_value(self, value):
         if not isinstance(value, str):
             raise serializers.ValidationError(
-                f"Expected a date string (YYYY-MM-DD), got {type(value).__name__}.",
+                gettext("Expected a date string (YYYY-MM-DD), got %(type)s.")
+                % {"type": type(value).__name__},
                 code="invalid_type",
             )
         return parsed(values.parse_date, value)
@@ -346,13 +356,16 @@ class CatalogSerializer(serializers.ModelSerializer):
             if field is None:
                 writable = sorted(n for n, f in fields.items() if not f.read_only)
                 errors[name] = [
-                    f"Unknown field. Fields that can be written: {', '.join(writable)}."
+                    gettext("Unknown field. Fields that can be written: %(fields)s.")
+                    % {"fields": ", ".join(writable)}
                 ]
             elif field.read_only:
                 if current is None and self.instance is not None:
                     current = self.to_representation(self.instance)
                 if current is None or current.get(name) != value:
-                    errors[name] = ["Read-only field: leave it out, or send it back unchanged."]
+                    errors[name] = [
+                        gettext("Read-only field: leave it out, or send it back unchanged.")
+                    ]
         if errors:
             raise serializers.ValidationError(errors)
 
@@ -385,7 +398,7 @@ class CatalogSerializer(serializers.ModelSerializer):
                 # rather than that the slug is.
                 self.run_model_validation(attrs, exclude=["slug"])
                 raise serializers.ValidationError(
-                    {"slug": ["Give a slug, or the fields it is made from."]}
+                    {"slug": [gettext("Give a slug, or the fields it is made from.")]}
                 )
             attrs["slug"] = slug
         self.run_model_validation(attrs)

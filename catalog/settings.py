@@ -72,6 +72,9 @@ MIDDLEWARE = [
     "catalog.middleware.Utf8QueryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of each answer: the language cookie (the admin's switch), else
+    # Accept-Language, else English (below).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETags for every GET and 304 answers to If-None-Match.
     "django.middleware.http.ConditionalGetMiddleware",
@@ -183,7 +186,13 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
-LANGUAGE_CODE = "en-us"
+# English, or Simplified Chinese for a staff member who switches the admin (the choice
+# is kept in a cookie) and for an API client that asks with Accept-Language (zh-Hans,
+# zh-CN and zh all mean it). The project's strings are translated in locale/; Django and
+# DRF ship their own. The OpenAPI document is always written in English.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
@@ -256,6 +265,7 @@ SPECTACULAR_SETTINGS = {
         "and the matching model permission."
     ),
     "VERSION": "1.0.0",
+    "DEFAULT_GENERATOR_CLASS": "catalog.openapi.EnglishSchemaGenerator",
     # 3.1 states nullability exactly (oneOf [$ref, null]); 3.0's allOf+nullable is ambiguous.
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -292,6 +302,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -55,6 +55,8 @@ urlpatterns = [
     ),
     path("api/redoc/redoc.standalone.js", docs.redoc_bundle, name="redoc-bundle"),
     path("admin/", admin.site.urls),
+    # Django's set_language view (POST language=en|zh-hans): the admin's language switch.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("explorer.urls")),
 ]
 

@@ -12,6 +12,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 EARLIEST = datetime.date(1900, 1, 1)
 LATEST = datetime.date(2099, 12, 31)
@@ -39,7 +40,9 @@ def parse_integer(value):
     text = _text(value)
     if not INTEGER.match(text):
         raise ValidationError(
-            "Enter a whole number in ASCII digits, e.g. 2021 (no sign, spaces or separators).",
+            gettext(
+                "Enter a whole number in ASCII digits, e.g. 2021 (no sign, spaces or separators)."
+            ),
             code="invalid",
         )
     return int(text)
@@ -50,21 +53,33 @@ def parse_decimal(value):
     text = _text(value)
     if not DECIMAL.match(text):
         raise ValidationError(
-            "Enter a number in ASCII digits, e.g. 254 or 7.5 (no sign +, exponent or separators).",
+            gettext(
+                "Enter a number in ASCII digits, e.g. 254 or 7.5 (no sign +, exponent or "
+                "separators)."
+            ),
             code="invalid",
         )
     try:
         return Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-        raise ValidationError("Enter a number.", code="invalid") from None
+        raise ValidationError(gettext("Enter a number."), code="invalid") from None
 
 
 def in_domain(day, text, kind):
     if not EARLIEST <= day <= LATEST:
-        span = MONTH_RANGE_TEXT if kind == "month" else RANGE_TEXT
-        raise ValidationError(
-            f"'{text}' is outside the catalog's range: give a {kind} {span}.", code="out_of_range"
-        )
+        if kind == "month":
+            message = gettext(
+                "'%(value)s' is outside the catalog's range: give a month from %(earliest)s "
+                "to %(latest)s."
+            )
+            span = {"earliest": f"{EARLIEST:%Y-%m}", "latest": f"{LATEST:%Y-%m}"}
+        else:
+            message = gettext(
+                "'%(value)s' is outside the catalog's range: give a date from %(earliest)s "
+                "to %(latest)s."
+            )
+            span = {"earliest": f"{EARLIEST:%Y-%m-%d}", "latest": f"{LATEST:%Y-%m-%d}"}
+        raise ValidationError(message % {"value": text, **span}, code="out_of_range")
     return day
 
 
@@ -76,8 +91,11 @@ def parse_month(value):
     match = MONTH.match(text)
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ValidationError(
-            f"Enter a month as YYYY-MM (four-digit year, two-digit month), e.g. 2025-03; "
-            f"got '{text[:20]}'.",
+            gettext(
+                "Enter a month as YYYY-MM (four-digit year, two-digit month), e.g. 2025-03; "
+                "got '%(value)s'."
+            )
+            % {"value": text[:20]},
             code="invalid",
         )
     return in_domain(datetime.date(int(match.group(1)), int(match.group(2)), 1), text, "month")
@@ -86,20 +104,25 @@ def parse_month(value):
 def parse_date(value):
     """A calendar date, `YYYY-MM-DD`, that exists (2025-02-30 does not)."""
     if isinstance(value, datetime.datetime):
-        raise ValidationError("Enter a date as YYYY-MM-DD, not a date-time.", code="invalid")
+        raise ValidationError(
+            gettext("Enter a date as YYYY-MM-DD, not a date-time."), code="invalid"
+        )
     if isinstance(value, datetime.date):
         return in_domain(value, value.isoformat(), "date")
     text = _text(value)
     match = DATE.match(text)
     if not match:
         raise ValidationError(
-            f"Enter a date as YYYY-MM-DD, e.g. 2025-06-30; got '{text[:20]}'.", code="invalid"
+            gettext("Enter a date as YYYY-MM-DD, e.g. 2025-06-30; got '%(value)s'.")
+            % {"value": text[:20]},
+            code="invalid",
         )
     try:
         day = datetime.date(*(int(part) for part in match.groups()))
     except ValueError:
         raise ValidationError(
-            f"'{text}' is not a date: that day does not exist in the calendar.",
+            gettext("'%(value)s' is not a date: that day does not exist in the calendar.")
+            % {"value": text},
             code="invalid_date",
         ) from None
     return in_domain(day, text, "date")

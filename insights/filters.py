@@ -6,6 +6,7 @@ backend validates them, names them in errors and documents them like any filter.
 """
 
 import django_filters
+from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -29,7 +30,10 @@ PERIODS = [("month", "month"), ("quarter", "quarter"), ("year", "year")]
 LAYERS = [(layer.name, layer.description) for layer in MODEL_LAYERS] + [
     ("telecom", "Telecom partners, by operator")
 ]
-COUNTRY_CHOICES = list(Company._meta.get_field("country").choices)
+# Country names (and so their order) in English, whatever the language of the request
+# that first imports this module: they are documented.
+with translation.override(None):
+    COUNTRY_CHOICES = list(Company._meta.get_field("country").choices)
 
 
 def keep(queryset, name, value):

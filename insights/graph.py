@@ -48,6 +48,9 @@ from xml.etree import ElementTree
 
 from django import forms
 from django.db.models import BooleanField, CharField, Count, ExpressionWrapper, F, Value
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -600,7 +603,11 @@ def kind_choice(kinds, noun):
     return forms.ChoiceField(
         choices=[(kind, kind) for kind in kinds],
         error_messages={
-            "invalid_choice": f"Unknown {noun} '%(value)s'. Accepted: {', '.join(kinds)}."
+            "invalid_choice": format_lazy(
+                _("Unknown {noun} '%(value)s'. Accepted: {accepted}."),
+                noun=noun,
+                accepted=", ".join(kinds),
+            )
         },
     )
 
@@ -608,9 +615,9 @@ def kind_choice(kinds, noun):
 class GraphParameters(forms.Form):
     """The graph's query parameters, parsed strictly: a wrong value is a 400 naming it."""
 
-    node_kind = MultiValueFormField(inner=kind_choice(NODE_KINDS, "node kind"), required=False)
+    node_kind = MultiValueFormField(inner=kind_choice(NODE_KINDS, _("node kind")), required=False)
     edge_kind = MultiValueFormField(
-        inner=kind_choice(tuple(EDGE_KINDS), "edge kind"), required=False
+        inner=kind_choice(tuple(EDGE_KINDS), _("edge kind")), required=False
     )
     active_on = StrictDateField(required=False)
 
@@ -624,7 +631,7 @@ class GraphParameters(forms.Form):
             else {name: list(messages) for name, messages in form.errors.items()}
         )
         if len(query_params.getlist("active_on")) > 1:
-            errors.setdefault("active_on", []).append("Give one date.")
+            errors.setdefault("active_on", []).append(gettext("Give one date."))
         if errors:
             raise ValidationError(errors)
         return {

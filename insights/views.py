@@ -2,6 +2,7 @@
 
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -65,10 +66,16 @@ class DeliverySeriesView(InsightView):
             raise ValidationError(
                 {
                     "period": [
-                        f"The answer would have {error.points:,} points (series times "
-                        f"periods); at most {selectors.MAX_SERIES_POINTS:,} are given at once. "
-                        "Narrow it: fewer months (month__gte, month__lte), a longer period "
-                        "(quarter, year), or fewer series (alliance, brand, group)."
+                        gettext(
+                            "The answer would have %(points)s points (series times periods); "
+                            "at most %(most)s are given at once. Narrow it: fewer months "
+                            "(month__gte, month__lte), a longer period (quarter, year), or "
+                            "fewer series (alliance, brand, group)."
+                        )
+                        % {
+                            "points": f"{error.points:,}",
+                            "most": f"{selectors.MAX_SERIES_POINTS:,}",
+                        }
                     ]
                 }
             ) from None
@@ -154,7 +161,11 @@ class ExposureView(InsightView):
         countries = sorted(params.get("country") or [])
         if not companies and not countries:
             raise ValidationError(
-                {"company": ["Give a supplier (company=<slug>) or a country (country=US)."]}
+                {
+                    "company": [
+                        gettext("Give a supplier (company=<slug>) or a country (country=US).")
+                    ]
+                }
             )
         include = params.get("include_subsidiaries")
         include = True if include is None else include

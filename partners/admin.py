@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
 from catalog.admin import CatalogAdmin, CatalogInline, https_formfield
 from partners.models import (
@@ -53,11 +54,11 @@ class ShareholdingInline(CatalogInline):
     fk_name = "company"
     autocomplete_fields = ["holder", "sources"]
     fields = ["holder", "share_percent", "acquired_on", "disposed_on", "slug", "sources"]
-    verbose_name_plural = "shareholders"
+    verbose_name_plural = _("shareholders")
 
 
 class RoleFilter(admin.SimpleListFilter):
-    title = "role"
+    title = _("role")
     parameter_name = "role"
 
     def lookups(self, request, model_admin):
@@ -84,15 +85,15 @@ class CompanyAdmin(CatalogAdmin):
     inlines = [ShareholdingInline]
     fieldsets = [
         (None, {"fields": ["name", "name_zh", "slug", "roles", "description"]}),
-        ("Where and when", {"fields": ["country", "headquarters", "founded", "website"]}),
-        ("Ownership", {"fields": ["parent", "state_owned", "ownership_note"]}),
-        ("Provenance", {"fields": ["sources", "created", "updated"]}),
+        (_("Where and when"), {"fields": ["country", "headquarters", "founded", "website"]}),
+        (_("Ownership"), {"fields": ["parent", "state_owned", "ownership_note"]}),
+        (_("Provenance"), {"fields": ["sources", "created", "updated"]}),
     ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("roles")
 
-    @admin.display(description="roles")
+    @admin.display(description=_("roles"))
     def role_names(self, company):
         return ", ".join(role.get_role_display() for role in company.roles.all())
 
@@ -122,7 +123,7 @@ class OperatingSystemAdmin(CatalogAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(model_count=Count("vehicle_models"))
 
-    @admin.display(description="vehicle models", ordering="model_count")
+    @admin.display(description=_("vehicle models"), ordering="model_count")
     def model_count(self, operating_system):
         return operating_system.model_count
 

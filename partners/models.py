@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from catalog.models import (
@@ -23,15 +25,15 @@ from catalog.models import (
 class Company(NamedEntry):
     """Any organisation: carmaker group, tech company, chip designer, foundry, operator."""
 
-    country = CountryField(help_text="ISO 3166-1 alpha-2 code of the headquarters country.")
-    headquarters = models.CharField(max_length=100, blank=True, help_text="City.")
-    founded = year_field("founded", "Year the organisation was founded.")
+    country = CountryField(help_text=_("ISO 3166-1 alpha-2 code of the headquarters country."))
+    headquarters = models.CharField(max_length=100, blank=True, help_text=_("City."))
+    founded = year_field(_("founded"), _("Year the organisation was founded."))
     website = models.URLField(blank=True)
     state_owned = models.BooleanField(
-        null=True, blank=True, help_text="Majority state-owned; empty when not known."
+        null=True, blank=True, help_text=_("Majority state-owned; empty when not known.")
     )
     ownership_note = models.CharField(
-        max_length=200, blank=True, help_text="E.g. 'central SOE', 'listed in Hong Kong'."
+        max_length=200, blank=True, help_text=_("E.g. 'central SOE', 'listed in Hong Kong'.")
     )
     parent = models.ForeignKey(
         "self",
@@ -39,18 +41,18 @@ class Company(NamedEntry):
         null=True,
         blank=True,
         related_name="subsidiaries",
-        help_text="The company that controls this one.",
+        help_text=_("The company that controls this one."),
     )
 
     class Meta(NamedEntry.Meta):
-        verbose_name_plural = "companies"
+        verbose_name_plural = _("companies")
         constraints = [
             *NamedEntry.Meta.constraints,
             year_check("founded"),
             models.CheckConstraint(
                 condition=~Q(parent=F("id")),
                 name="partners_company_not_own_parent",
-                violation_error_message="A company cannot be its own parent.",
+                violation_error_message=_("A company cannot be its own parent."),
             ),
             models.CheckConstraint(condition=~Q(country=""), name="partners_company_country_set"),
         ]
@@ -62,7 +64,9 @@ class Company(NamedEntry):
         ancestor = self.parent
         while ancestor is not None:
             if ancestor.pk in seen:
-                raise ValidationError({"parent": "This parent would make an ownership cycle."})
+                raise ValidationError(
+                    {"parent": gettext("This parent would make an ownership cycle.")}
+                )
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
 
@@ -73,15 +77,15 @@ class Company(NamedEntry):
 
 
 class Role(models.TextChoices):
-    AUTOMAKER = "automaker", "Automaker"
-    OS_VENDOR = "os_vendor", "Operating-system vendor"
-    ADAS_SUPPLIER = "adas_supplier", "Driver-assist supplier"
-    CHIP_DESIGNER = "chip_designer", "Chip designer"
-    FOUNDRY = "foundry", "Foundry"
-    TELECOM_OPERATOR = "telecom_operator", "Telecom operator"
-    MODULE_MAKER = "module_maker", "Module maker"
-    AI_CLOUD = "ai_cloud", "AI / cloud"
-    TIER1 = "tier1", "Tier-1 supplier"
+    AUTOMAKER = "automaker", _("Automaker")
+    OS_VENDOR = "os_vendor", _("Operating-system vendor")
+    ADAS_SUPPLIER = "adas_supplier", _("Driver-assist supplier")
+    CHIP_DESIGNER = "chip_designer", _("Chip designer")
+    FOUNDRY = "foundry", _("Foundry")
+    TELECOM_OPERATOR = "telecom_operator", _("Telecom operator")
+    MODULE_MAKER = "module_maker", _("Module maker")
+    AI_CLOUD = "ai_cloud", _("AI / cloud")
+    TIER1 = "tier1", _("Tier-1 supplier")
 
 
 class CompanyRole(models.Model):
@@ -114,10 +118,10 @@ class Shareholding(CatalogEntry):
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
-        help_text="Stake in percent; empty when the source gives none.",
+        help_text=_("Stake in percent; empty when the source gives none."),
     )
     acquired_on = models.DateField(null=True, blank=True)
-    disposed_on = models.DateField(null=True, blank=True, help_text="Empty: still held.")
+    disposed_on = models.DateField(null=True, blank=True, help_text=_("Empty: still held."))
     note = models.TextField(blank=True)
 
     class Meta(CatalogEntry.Meta):
@@ -129,12 +133,12 @@ class Shareholding(CatalogEntry):
                 condition=Q(share_percent__isnull=True)
                 | Q(share_percent__gt=0, share_percent__lte=100),
                 name="partners_shareholding_percent_range",
-                violation_error_message="share_percent must be above 0 and at most 100.",
+                violation_error_message=_("share_percent must be above 0 and at most 100."),
             ),
             models.CheckConstraint(
                 condition=~Q(holder=F("company")),
                 name="partners_shareholding_not_self",
-                violation_error_message="A company cannot hold shares in itself.",
+                violation_error_message=_("A company cannot hold shares in itself."),
             ),
             date_order_check("acquired_on", "disposed_on"),
         ]
@@ -145,11 +149,11 @@ class Shareholding(CatalogEntry):
 
 
 class OsBase(models.TextChoices):
-    OPENHARMONY = "openharmony", "OpenHarmony / HarmonyOS"
+    OPENHARMONY = "openharmony", _("OpenHarmony / HarmonyOS")
     LINUX = "linux", "Linux"
     ANDROID = "android", "Android / AOSP"
     QNX = "qnx", "QNX"
-    OTHER = "other", "Other"
+    OTHER = "other", _("Other")
 
 
 class OperatingSystem(NamedEntry):
@@ -159,7 +163,7 @@ class OperatingSystem(NamedEntry):
 
     vendor = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="operating_systems")
     base = models.CharField(max_length=20, choices=Base.choices)
-    first_release = year_field("first release", "Year of the first in-car release.")
+    first_release = year_field(_("first release"), _("Year of the first in-car release."))
     website = models.URLField(blank=True)
 
     class Meta(NamedEntry.Meta):
@@ -171,11 +175,11 @@ class OperatingSystem(NamedEntry):
 
 
 class ChipCategory(models.TextChoices):
-    ADAS_SOC = "adas_soc", "Driver-assist SoC"
-    COCKPIT_SOC = "cockpit_soc", "Cockpit SoC"
-    MODEM = "modem", "Modem / connectivity module"
-    MCU = "mcu", "Microcontroller"
-    OTHER = "other", "Other"
+    ADAS_SOC = "adas_soc", _("Driver-assist SoC")
+    COCKPIT_SOC = "cockpit_soc", _("Cockpit SoC")
+    MODEM = "modem", _("Modem / connectivity module")
+    MCU = "mcu", _("Microcontroller")
+    OTHER = "other", _("Other")
 
 
 class Chip(NamedEntry):
@@ -193,21 +197,21 @@ class Chip(NamedEntry):
     )
     category = models.CharField(max_length=20, choices=Category.choices)
     process_nm = models.PositiveSmallIntegerField(
-        "process (nm)",
+        _("process (nm)"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(SMALL_INTEGER_MAX)],
     )
     ai_tops = models.DecimalField(
-        "AI TOPS",
+        _("AI TOPS"),
         max_digits=7,
         decimal_places=1,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.1"))],
-        help_text="Dense INT8 AI performance as the designer states it.",
+        help_text=_("Dense INT8 AI performance as the designer states it."),
     )
-    released = year_field("released")
+    released = year_field(_("released"))
 
     class Meta(NamedEntry.Meta):
         constraints = [
@@ -217,12 +221,12 @@ class Chip(NamedEntry):
             models.CheckConstraint(
                 condition=Q(process_nm__isnull=True) | Q(process_nm__gt=0),
                 name="partners_chip_process_positive",
-                violation_error_message="process_nm must be positive.",
+                violation_error_message=_("process_nm must be positive."),
             ),
             models.CheckConstraint(
                 condition=Q(ai_tops__isnull=True) | Q(ai_tops__gt=0),
                 name="partners_chip_tops_positive",
-                violation_error_message="ai_tops must be positive.",
+                violation_error_message=_("ai_tops must be positive."),
             ),
         ]
 
@@ -235,9 +239,9 @@ class AdasLevel(models.TextChoices):
 
 
 class SensorApproach(models.TextChoices):
-    LIDAR_FUSION = "lidar_fusion", "Lidar fusion"
-    VISION_ONLY = "vision_only", "Vision only"
-    VISION_RADAR = "vision_radar", "Vision and radar"
+    LIDAR_FUSION = "lidar_fusion", _("Lidar fusion")
+    VISION_ONLY = "vision_only", _("Vision only")
+    VISION_RADAR = "vision_radar", _("Vision and radar")
 
 
 class DriverAssistStack(NamedEntry):
@@ -255,21 +259,21 @@ class DriverAssistStack(NamedEntry):
         max_length=3,
         choices=Level.choices,
         blank=True,
-        help_text="SAE level as a source states it; empty when no source does.",
+        help_text=_("SAE level as a source states it; empty when no source does."),
     )
     highway_noa = models.BooleanField(
-        "highway NOA", null=True, blank=True, help_text="Empty when not known."
+        _("highway NOA"), null=True, blank=True, help_text=_("Empty when not known.")
     )
     urban_noa = models.BooleanField(
-        "urban NOA", null=True, blank=True, help_text="Empty when not known."
+        _("urban NOA"), null=True, blank=True, help_text=_("Empty when not known.")
     )
-    automated_parking = models.BooleanField(null=True, blank=True, help_text="Empty: not known.")
+    automated_parking = models.BooleanField(null=True, blank=True, help_text=_("Empty: not known."))
     sensor_approach = models.CharField(max_length=20, choices=SensorApproach.choices, blank=True)
     compute_chips = models.ManyToManyField(Chip, blank=True, related_name="driver_assist_stacks")
-    released = year_field("released")
+    released = year_field(_("released"))
 
     class Meta(NamedEntry.Meta):
-        verbose_name = "driver-assist stack"
+        verbose_name = _("driver-assist stack")
         constraints = [
             *NamedEntry.Meta.constraints,
             year_check("released"),
@@ -279,9 +283,9 @@ class DriverAssistStack(NamedEntry):
 
 
 class AllianceKind(models.TextChoices):
-    ALLIANCE = "alliance", "Alliance"
-    JOINT_VENTURE = "joint_venture", "Joint venture"
-    COOPERATION_MODEL = "cooperation_model", "Cooperation model"
+    ALLIANCE = "alliance", _("Alliance")
+    JOINT_VENTURE = "joint_venture", _("Joint venture")
+    COOPERATION_MODEL = "cooperation_model", _("Cooperation model")
 
 
 class Alliance(NamedEntry):

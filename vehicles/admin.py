@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from catalog.admin import CatalogAdmin, ImportExportAdmin, SourcedInline
 from partners.admin import AllianceAdmin
@@ -35,7 +37,7 @@ from vehicles.serializers import (
     VehicleModelSerializer,
 )
 
-CHIPS_AND_REASON = "Give the chips or the reason they are unknown, not both."
+CHIPS_AND_REASON = _("Give the chips or the reason they are unknown, not both.")
 
 
 class ChipFittingFormSet(SourcedInline.formset):
@@ -103,7 +105,7 @@ def figures_links(owner, field):
     by `field`): how many, the filtered list, and an add form with the owner filled in.
     Figures grow every month, so they are not an inline of the owner's page."""
     if owner.pk is None:
-        return "Save first; figures are then entered on their own pages."
+        return gettext("Save first; figures are then entered on their own pages.")
     rows = []
     for model in (Delivery, DeliveryTotal, DeliveryGap):
         opts = model._meta
@@ -116,12 +118,10 @@ def figures_links(owner, field):
                 count,
                 opts.verbose_name if count == 1 else opts.verbose_name_plural,
                 f"{add}?{field}={owner.pk}",
-                opts.verbose_name,
+                gettext("add a %(name)s") % {"name": opts.verbose_name},
             )
         )
-    return format_html_join(
-        mark_safe("<br>"), '<a href="{}">{} {}</a> · <a href="{}">add a {}</a>', rows
-    )
+    return format_html_join(mark_safe("<br>"), '<a href="{}">{} {}</a> · <a href="{}">{}</a>', rows)
 
 
 # The alliance page shows its members and links to its deliveries. Those models live in
@@ -134,7 +134,7 @@ class AllianceWithMembersAdmin(AllianceAdmin):
     inlines = [MembershipInline]
     readonly_fields = [*AllianceAdmin.readonly_fields, "figures"]
 
-    @admin.display(description="deliveries")
+    @admin.display(description=_("deliveries"))
     def figures(self, alliance):
         return figures_links(alliance, "alliance")
 
@@ -154,7 +154,7 @@ class BrandAdmin(CatalogAdmin):
     inlines = [BrandMembershipInline, PartnershipInline, VehicleModelInline]
     readonly_fields = [*CatalogAdmin.readonly_fields, "figures"]
 
-    @admin.display(description="deliveries")
+    @admin.display(description=_("deliveries"))
     def figures(self, brand):
         return figures_links(brand, "brand")
 
@@ -174,19 +174,19 @@ class LinkStatusFilter(admin.SimpleListFilter):
 
 
 class CockpitOsStatusFilter(LinkStatusFilter):
-    title = "cockpit OS status"
+    title = _("cockpit OS status")
     parameter_name = "cockpit_os_status"
     link = "cockpit_os"
 
 
 class AdasStackStatusFilter(LinkStatusFilter):
-    title = "ADAS stack status"
+    title = _("ADAS stack status")
     parameter_name = "adas_stack_status"
     link = "adas_stack"
 
 
 class ChipsStatusFilter(LinkStatusFilter):
-    title = "chips status"
+    title = _("chips status")
     parameter_name = "chips_status"
     link = "chips"
 
@@ -226,14 +226,14 @@ class VehicleModelAdmin(ImportExportAdmin, CatalogAdmin):
         # The API's rule (brand slug and name) is applied on save when the slug is empty.
         return {}
 
-    @admin.display(description="price (CNY)", ordering="price_min_cny")
+    @admin.display(description=_("price (CNY)"), ordering="price_min_cny")
     def price_range(self, model):
         low, high = model.price_min_cny, model.price_max_cny
         if low is None and high is None:
             return "-"
         if low == high or high is None or low is None:
             return f"{low or high:,}"
-        return f"{low:,} to {high:,}"
+        return gettext("%(low)s to %(high)s") % {"low": f"{low:,}", "high": f"{high:,}"}
 
 
 @admin.register(Partnership)
@@ -304,7 +304,7 @@ class DeliveryAdmin(ImportExportAdmin, CatalogAdmin):
     list_select_related = ["alliance", "brand"]
     date_hierarchy = "month"
 
-    @admin.display(description="month", ordering="month")
+    @admin.display(description=_("month"), ordering="month")
     def month_shown(self, figure):
         return f"{figure.month:%Y-%m}"
 
@@ -343,9 +343,12 @@ class DeliveryTotalAdmin(ImportExportAdmin, CatalogAdmin):
     autocomplete_fields = ["alliance", "brand", "sources"]
     list_select_related = ["alliance", "brand"]
 
-    @admin.display(description="period", ordering="first_month")
+    @admin.display(description=_("period"), ordering="first_month")
     def period(self, total):
-        return f"{total.first_month:%Y-%m} to {total.last_month:%Y-%m}"
+        return gettext("%(low)s to %(high)s") % {
+            "low": f"{total.first_month:%Y-%m}",
+            "high": f"{total.last_month:%Y-%m}",
+        }
 
 
 @admin.register(DeliveryGap)
@@ -375,6 +378,6 @@ class DeliveryGapAdmin(CatalogAdmin):
     list_select_related = ["alliance", "brand"]
     date_hierarchy = "month"
 
-    @admin.display(description="month", ordering="month")
+    @admin.display(description=_("month"), ordering="month")
     def month_shown(self, gap):
         return f"{gap.month:%Y-%m}"

@@ -7,8 +7,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from catalog.i18n import english, interpolate_lazy
 from catalog.models import (
     INTEGER_MAX,
     SMALL_INTEGER_MAX,
@@ -36,10 +39,10 @@ def order_indexes(tag, *orders):
 
 
 class Positioning(models.TextChoices):
-    BUDGET = "budget", "Budget"
-    MASS_MARKET = "mass_market", "Mass market"
-    PREMIUM = "premium", "Premium"
-    LUXURY = "luxury", "Luxury"
+    BUDGET = "budget", _("Budget")
+    MASS_MARKET = "mass_market", _("Mass market")
+    PREMIUM = "premium", _("Premium")
+    LUXURY = "luxury", _("Luxury")
 
 
 class Brand(NamedEntry):
@@ -51,10 +54,10 @@ class Brand(NamedEntry):
         Company,
         on_delete=models.PROTECT,
         related_name="brands",
-        help_text="The carmaker group that owns the brand.",
+        help_text=_("The carmaker group that owns the brand."),
     )
-    launched = year_field("launched", "Year the brand was launched.")
-    headquarters = models.CharField(max_length=100, blank=True, help_text="City.")
+    launched = year_field(_("launched"), _("Year the brand was launched."))
+    headquarters = models.CharField(max_length=100, blank=True, help_text=_("City."))
     positioning = models.CharField(max_length=20, choices=Positioning.choices, blank=True)
     website = models.URLField(blank=True)
 
@@ -68,33 +71,37 @@ class Brand(NamedEntry):
 
 
 class BodyType(models.TextChoices):
-    SEDAN = "sedan", "Sedan"
+    SEDAN = "sedan", _("Sedan")
     SUV = "suv", "SUV"
     MPV = "mpv", "MPV"
-    HATCHBACK = "hatchback", "Hatchback"
-    WAGON = "wagon", "Wagon"
-    COUPE = "coupe", "Coupe"
-    PICKUP = "pickup", "Pickup"
+    HATCHBACK = "hatchback", _("Hatchback")
+    WAGON = "wagon", _("Wagon")
+    COUPE = "coupe", _("Coupe")
+    PICKUP = "pickup", _("Pickup")
 
 
 class Powertrain(models.TextChoices):
-    BEV = "bev", "Battery electric (BEV)"
-    EREV = "erev", "Extended-range electric (EREV)"
-    PHEV = "phev", "Plug-in hybrid (PHEV)"
-    HEV = "hev", "Hybrid (HEV)"
-    ICE = "ice", "Combustion (ICE)"
+    BEV = "bev", _("Battery electric (BEV)")
+    EREV = "erev", _("Extended-range electric (EREV)")
+    PHEV = "phev", _("Plug-in hybrid (PHEV)")
+    HEV = "hev", _("Hybrid (HEV)")
+    ICE = "ice", _("Combustion (ICE)")
 
 
-UNKNOWN_HELP = (
-    "Why no {link} is linked (for example: no source names it; it varies by trim). Leave empty "
-    "when a {link} is linked. Empty with no {link} means the model has not been reviewed yet."
+UNKNOWN_HELP = _(
+    "Why no %(link)s is linked (for example: no source names it; it varies by trim). Leave "
+    "empty when a %(link)s is linked. Empty with no %(link)s means the model has not been "
+    "reviewed yet."
 )
 
 
 def unknown_reason(link):
-    """The text field that says why one smart-stack link of a vehicle model is unknown."""
+    """The text field that says why one smart-stack link of a vehicle model is unknown
+    (`link`: what is linked, as staff read it)."""
     return models.TextField(
-        f"why the {link} is unknown", blank=True, help_text=UNKNOWN_HELP.format(link=link)
+        interpolate_lazy(_("why the %(link)s is unknown"), link=link),
+        blank=True,
+        help_text=interpolate_lazy(UNKNOWN_HELP, link=link),
     )
 
 
@@ -103,7 +110,9 @@ def linked_or_unknown_check(link, label):
     return models.CheckConstraint(
         condition=Q(**{f"{link}__isnull": True}) | Q(**{f"{link}_unknown": ""}),
         name=f"vehicles_model_{link}_linked_or_unknown",
-        violation_error_message=f"Give the {label} or the reason it is unknown, not both.",
+        violation_error_message=interpolate_lazy(
+            _("Give the %(link)s or the reason it is unknown, not both."), link=label
+        ),
     )
 
 
@@ -123,19 +132,19 @@ class VehicleModel(CatalogEntry):
 
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="vehicle_models")
     name = models.CharField(max_length=150)
-    name_zh = models.CharField("Chinese name", max_length=150, blank=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=150, blank=True)
     body_type = models.CharField(max_length=20, choices=BodyType.choices, blank=True)
     powertrain = models.CharField(max_length=10, choices=Powertrain.choices)
     launched_on = models.DateField(null=True, blank=True)
     discontinued_on = models.DateField(null=True, blank=True)
     price_min_cny = models.PositiveIntegerField(
-        "lowest price (CNY)",
+        _("lowest price (CNY)"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(INTEGER_MAX)],
     )
     price_max_cny = models.PositiveIntegerField(
-        "highest price (CNY)",
+        _("highest price (CNY)"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(INTEGER_MAX)],
@@ -146,7 +155,7 @@ class VehicleModel(CatalogEntry):
         null=True,
         blank=True,
         related_name="vehicle_models",
-        verbose_name="cockpit OS",
+        verbose_name=_("cockpit OS"),
     )
     adas_stack = models.ForeignKey(
         DriverAssistStack,
@@ -154,14 +163,14 @@ class VehicleModel(CatalogEntry):
         null=True,
         blank=True,
         related_name="vehicle_models",
-        verbose_name="ADAS stack",
+        verbose_name=_("ADAS stack"),
     )
     chips = models.ManyToManyField(
         Chip, through="VehicleModelChip", blank=True, related_name="vehicle_models"
     )
-    cockpit_os_unknown = unknown_reason("cockpit OS")
-    adas_stack_unknown = unknown_reason("ADAS stack")
-    chips_unknown = unknown_reason("chips")
+    cockpit_os_unknown = unknown_reason(_("cockpit OS"))
+    adas_stack_unknown = unknown_reason(_("ADAS stack"))
+    chips_unknown = unknown_reason(_("chips"))
     note = models.TextField(blank=True)
 
     class Meta(CatalogEntry.Meta):
@@ -179,22 +188,22 @@ class VehicleModel(CatalogEntry):
             models.CheckConstraint(
                 condition=Q(price_min_cny__isnull=True) | Q(price_min_cny__gt=0),
                 name="vehicles_model_price_min_positive",
-                violation_error_message="Prices must be positive.",
+                violation_error_message=_("Prices must be positive."),
             ),
             models.CheckConstraint(
                 condition=Q(price_max_cny__isnull=True) | Q(price_max_cny__gt=0),
                 name="vehicles_model_price_max_positive",
-                violation_error_message="Prices must be positive.",
+                violation_error_message=_("Prices must be positive."),
             ),
             models.CheckConstraint(
                 condition=Q(price_min_cny__isnull=True)
                 | Q(price_max_cny__isnull=True)
                 | Q(price_max_cny__gte=F("price_min_cny")),
                 name="vehicles_model_price_range_ordered",
-                violation_error_message="The highest price must not be below the lowest.",
+                violation_error_message=_("The highest price must not be below the lowest."),
             ),
-            linked_or_unknown_check("cockpit_os", "cockpit OS"),
-            linked_or_unknown_check("adas_stack", "ADAS stack"),
+            linked_or_unknown_check("cockpit_os", _("cockpit OS")),
+            linked_or_unknown_check("adas_stack", _("ADAS stack")),
         ]
 
     def __str__(self):
@@ -202,9 +211,9 @@ class VehicleModel(CatalogEntry):
 
 
 class ChipRole(models.TextChoices):
-    ADAS = "adas", "Driver assist"
-    COCKPIT = "cockpit", "Cockpit"
-    CONNECTIVITY = "connectivity", "Connectivity"
+    ADAS = "adas", _("Driver assist")
+    COCKPIT = "cockpit", _("Cockpit")
+    CONNECTIVITY = "connectivity", _("Connectivity")
 
 
 class VehicleModelChip(TimeStampedModel):
@@ -221,7 +230,7 @@ class VehicleModelChip(TimeStampedModel):
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(SMALL_INTEGER_MAX)],
-        help_text="How many are fitted; empty when no source states it (it can vary by trim).",
+        help_text=_("How many are fitted; empty when no source states it (it can vary by trim)."),
     )
     sources = models.ManyToManyField(Source, blank=True, related_name="cited_by_chip_fittings")
 
@@ -229,7 +238,7 @@ class VehicleModelChip(TimeStampedModel):
 
     class Meta:
         ordering = ["vehicle_model", "role", "chip"]
-        verbose_name = "chip fitting"
+        verbose_name = _("chip fitting")
         constraints = [
             models.UniqueConstraint(
                 fields=["vehicle_model", "chip", "role"], name="vehicles_chipfitting_unique"
@@ -238,21 +247,22 @@ class VehicleModelChip(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(quantity__isnull=True) | Q(quantity__gte=1),
                 name="vehicles_chipfitting_quantity_positive",
-                violation_error_message="quantity must be at least 1.",
+                violation_error_message=_("quantity must be at least 1."),
             ),
         ]
 
     def __str__(self):
         count = f"{self.quantity} x " if self.quantity not in (None, 1) else ""
-        return f"{count}{self.chip} ({self.get_role_display()})"
+        # The row's name is data (the API and the change log show it): always in English.
+        return f"{count}{self.chip} ({english(self.get_role_display())})"
 
 
 class LinkStatus(models.TextChoices):
     """The state of one smart-stack link of a vehicle model."""
 
-    LINKED = "linked", "Linked"
-    UNKNOWN = "unknown", "Unknown, with the reason"
-    UNREVIEWED = "unreviewed", "Not reviewed yet"
+    LINKED = "linked", _("Linked")
+    UNKNOWN = "unknown", _("Unknown, with the reason")
+    UNREVIEWED = "unreviewed", _("Not reviewed yet")
 
 
 STACK_LINKS = ("cockpit_os", "adas_stack", "chips")
@@ -271,15 +281,15 @@ def link_status_q(link, status):
 
 
 class PartnershipKind(models.TextChoices):
-    OS = "os", "Cockpit OS"
-    ADAS = "adas", "Driver assist"
-    CHIP = "chip", "Chips"
-    TELECOM = "telecom", "Telecom / connectivity"
-    AI = "ai", "AI"
-    CLOUD = "cloud", "Cloud"
-    JOINT_VENTURE = "joint_venture", "Joint venture"
-    INVESTMENT = "investment", "Investment"
-    OTHER = "other", "Other"
+    OS = "os", _("Cockpit OS")
+    ADAS = "adas", _("Driver assist")
+    CHIP = "chip", _("Chips")
+    TELECOM = "telecom", _("Telecom / connectivity")
+    AI = "ai", _("AI")
+    CLOUD = "cloud", _("Cloud")
+    JOINT_VENTURE = "joint_venture", _("Joint venture")
+    INVESTMENT = "investment", _("Investment")
+    OTHER = "other", _("Other")
 
 
 class Partnership(CatalogEntry):
@@ -293,7 +303,7 @@ class Partnership(CatalogEntry):
         null=True,
         blank=True,
         related_name="partnerships",
-        help_text="The brand in the deal; empty when the deal is with the whole group.",
+        help_text=_("The brand in the deal; empty when the deal is with the whole group."),
     )
     carmaker = models.ForeignKey(
         Company,
@@ -301,14 +311,14 @@ class Partnership(CatalogEntry):
         null=True,
         blank=True,
         related_name="carmaker_partnerships",
-        help_text="The carmaker group, for a group-wide deal; empty when a brand is given.",
+        help_text=_("The carmaker group, for a group-wide deal; empty when a brand is given."),
     )
     partner = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="partnerships")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    scope = models.TextField(blank=True, help_text="What the deal covers.")
+    scope = models.TextField(blank=True, help_text=_("What the deal covers."))
     announced_on = models.DateField(null=True, blank=True)
     started_on = models.DateField(null=True, blank=True)
-    ended_on = models.DateField(null=True, blank=True, help_text="Empty: ongoing.")
+    ended_on = models.DateField(null=True, blank=True, help_text=_("Empty: ongoing."))
 
     one_of_required = at_most_one_of = ("brand", "carmaker")
 
@@ -324,7 +334,7 @@ class Partnership(CatalogEntry):
                 condition=Q(brand__isnull=False, carmaker__isnull=True)
                 | Q(brand__isnull=True, carmaker__isnull=False),
                 name="vehicles_partnership_one_carmaker_side",
-                violation_error_message="Give either a brand or a carmaker group, not both.",
+                violation_error_message=_("Give either a brand or a carmaker group, not both."),
             ),
             choices_check("kind", PartnershipKind),
             date_order_check("started_on", "ended_on"),
@@ -332,7 +342,9 @@ class Partnership(CatalogEntry):
         ]
 
     def __str__(self):
-        return f"{self.brand or self.carmaker} - {self.partner} ({self.get_kind_display()})"
+        # The row's name is data (the API and the change log show it): always in English.
+        kind = english(self.get_kind_display())
+        return f"{self.brand or self.carmaker} - {self.partner} ({kind})"
 
 
 class AllianceMembership(CatalogEntry):
@@ -341,7 +353,7 @@ class AllianceMembership(CatalogEntry):
     alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="memberships")
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="memberships")
     joined_on = models.DateField(null=True, blank=True)
-    left_on = models.DateField(null=True, blank=True, help_text="Empty: still a member.")
+    left_on = models.DateField(null=True, blank=True, help_text=_("Empty: still a member."))
     note = models.TextField(blank=True)
 
     class Meta(CatalogEntry.Meta):
@@ -355,7 +367,9 @@ class AllianceMembership(CatalogEntry):
                 fields=["alliance", "brand"],
                 condition=Q(left_on__isnull=True),
                 name="vehicles_membership_one_open",
-                violation_error_message="This brand already has an open membership of this alliance.",
+                violation_error_message=_(
+                    "This brand already has an open membership of this alliance."
+                ),
             ),
         ]
 
@@ -368,8 +382,11 @@ class AllianceMembership(CatalogEntry):
         if founded and self.joined_on and self.joined_on < founded:
             raise ValidationError(
                 {
-                    "joined_on": f"{self.alliance} was founded on {founded:%Y-%m-%d}; a "
-                    "membership cannot start before its alliance."
+                    "joined_on": gettext(
+                        "%(alliance)s was founded on %(founded)s; a membership cannot start "
+                        "before its alliance."
+                    )
+                    % {"alliance": self.alliance, "founded": f"{founded:%Y-%m-%d}"}
                 }
             )
 
@@ -386,9 +403,14 @@ class AllianceMembership(CatalogEntry):
 class Precision(models.TextChoices):
     """How exactly a reported figure is known."""
 
-    EXACT = "exact", "Exact"
-    APPROXIMATE = "approximate", "Approximate"
-    LOWER_BOUND = "lower_bound", "Lower bound (more than)"
+    EXACT = "exact", _("Exact")
+    APPROXIMATE = "approximate", _("Approximate")
+    LOWER_BOUND = "lower_bound", _("Lower bound (more than)")
+
+
+def reporter_slugs(values):
+    """The slugs of who reports a figure or a gap: its alliance, its brand, or both."""
+    return [values[name].slug for name in ("alliance", "brand") if values.get(name)]
 
 
 def current_month():
@@ -403,7 +425,7 @@ class DeliveryFigure(CatalogEntry):
     precision = models.CharField(max_length=20, choices=Precision.choices, default=Precision.EXACT)
     computed = models.BooleanField(
         default=False,
-        help_text="Derived by the catalog from other figures (the note says how), not reported.",
+        help_text=_("Derived by the catalog from other figures (the note says how), not reported."),
     )
     note = models.TextField(blank=True)
 
@@ -430,11 +452,11 @@ class Delivery(DeliveryFigure):
     brand = models.ForeignKey(
         Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="deliveries"
     )
-    month = models.DateField(help_text="The first day of the month delivered in (YYYY-MM-01).")
+    month = models.DateField(help_text=_("The first day of the month delivered in (YYYY-MM-01)."))
 
     class Meta(DeliveryFigure.Meta):
         indexes = order_indexes("delivery", "-month", "units", "created", "updated")
-        verbose_name_plural = "deliveries"
+        verbose_name_plural = _("deliveries")
         ordering = ["-month", "slug"]
         constraints = [
             *CatalogEntry.Meta.constraints,
@@ -442,7 +464,7 @@ class Delivery(DeliveryFigure):
             models.CheckConstraint(
                 condition=Q(alliance__isnull=False) | Q(brand__isnull=False),
                 name="vehicles_delivery_has_reporter",
-                violation_error_message="A delivery needs an alliance, a brand, or both.",
+                violation_error_message=_("A delivery needs an alliance, a brand, or both."),
             ),
             models.CheckConstraint(
                 condition=Q(units__gte=0), name="vehicles_delivery_units_not_negative"
@@ -450,7 +472,7 @@ class Delivery(DeliveryFigure):
             models.CheckConstraint(
                 condition=Q(month__day=1),
                 name="vehicles_delivery_month_first_day",
-                violation_error_message="month must be the first day of a month.",
+                violation_error_message=_("month must be the first day of a month."),
             ),
             choices_check("precision", Precision),
             # One figure per reporter and month. NULLs are distinct in a plain unique
@@ -460,19 +482,21 @@ class Delivery(DeliveryFigure):
                 fields=["alliance", "brand", "month"],
                 condition=Q(alliance__isnull=False, brand__isnull=False),
                 name="vehicles_delivery_unique_alliance_brand_month",
-                violation_error_message="This brand already has a figure for this alliance and month.",
+                violation_error_message=_(
+                    "This brand already has a figure for this alliance and month."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["alliance", "month"],
                 condition=Q(brand__isnull=True),
                 name="vehicles_delivery_unique_alliance_month",
-                violation_error_message="This alliance already has a total for this month.",
+                violation_error_message=_("This alliance already has a total for this month."),
             ),
             models.UniqueConstraint(
                 fields=["brand", "month"],
                 condition=Q(alliance__isnull=True),
                 name="vehicles_delivery_unique_brand_month",
-                violation_error_message="This brand already has a figure for this month.",
+                violation_error_message=_("This brand already has a figure for this month."),
             ),
         ]
         # The month may not be in the future: a CHECK cannot read the clock, so
@@ -485,12 +509,20 @@ class Delivery(DeliveryFigure):
         super().clean()
         if self.month:
             if self.month.day != 1:
-                raise ValidationError({"month": "Give the first day of the month (YYYY-MM-01)."})
+                raise ValidationError(
+                    {"month": gettext("Give the first day of the month (YYYY-MM-01).")}
+                )
             if self.month > current_month():
-                raise ValidationError({"month": "A delivery month cannot be in the future."})
+                raise ValidationError(
+                    {"month": gettext("A delivery month cannot be in the future.")}
+                )
             if same_key(DeliveryGap.objects, self).exists():
                 raise ValidationError(
-                    {"month": "This month is recorded as a gap for this reporter: delete it first."}
+                    {
+                        "month": gettext(
+                            "This month is recorded as a gap for this reporter: delete it first."
+                        )
+                    }
                 )
             if self.alliance_id and self.brand_id:
                 last_day = (self.month + datetime.timedelta(days=31)).replace(day=1)
@@ -500,9 +532,16 @@ class Delivery(DeliveryFigure):
                 ).exists():
                     raise ValidationError(
                         {
-                            "brand": f"{self.brand} was not a member of {self.alliance} in "
-                            f"{self.month:%Y-%m} (no membership in force that month): record "
-                            "the membership first, or report the figure without the alliance."
+                            "brand": gettext(
+                                "%(brand)s was not a member of %(alliance)s in %(month)s (no "
+                                "membership in force that month): record the membership first, "
+                                "or report the figure without the alliance."
+                            )
+                            % {
+                                "brand": self.brand,
+                                "alliance": self.alliance,
+                                "month": f"{self.month:%Y-%m}",
+                            }
                         }
                     )
 
@@ -524,8 +563,8 @@ class DeliveryTotal(DeliveryFigure):
     brand = models.ForeignKey(
         Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="delivery_totals"
     )
-    first_month = models.DateField(help_text="First day of the period's first month.")
-    last_month = models.DateField(help_text="First day of the period's last month.")
+    first_month = models.DateField(help_text=_("First day of the period's first month."))
+    last_month = models.DateField(help_text=_("First day of the period's last month."))
 
     class Meta(DeliveryFigure.Meta):
         indexes = order_indexes("total", "-last_month")
@@ -536,7 +575,7 @@ class DeliveryTotal(DeliveryFigure):
             models.CheckConstraint(
                 condition=Q(alliance__isnull=False) | Q(brand__isnull=False),
                 name="vehicles_deliverytotal_has_reporter",
-                violation_error_message="A total needs an alliance, a brand, or both.",
+                violation_error_message=_("A total needs an alliance, a brand, or both."),
             ),
             models.CheckConstraint(
                 condition=Q(units__gte=0), name="vehicles_deliverytotal_units_not_negative"
@@ -544,12 +583,14 @@ class DeliveryTotal(DeliveryFigure):
             models.CheckConstraint(
                 condition=Q(first_month__day=1, last_month__day=1),
                 name="vehicles_deliverytotal_months_first_day",
-                violation_error_message="Months must be given as their first day.",
+                violation_error_message=_("Months must be given as their first day."),
             ),
             models.CheckConstraint(
                 condition=Q(last_month__gt=F("first_month")),
                 name="vehicles_deliverytotal_spans_months",
-                violation_error_message="A total spans more than one month; store one month as a delivery.",
+                violation_error_message=_(
+                    "A total spans more than one month; store one month as a delivery."
+                ),
             ),
             choices_check("precision", Precision),
         ]
@@ -560,12 +601,15 @@ class DeliveryTotal(DeliveryFigure):
     def clean(self):
         super().clean()
         if self.last_month and self.last_month > current_month():
-            raise ValidationError({"last_month": "A period cannot end in the future."})
+            raise ValidationError({"last_month": gettext("A period cannot end in the future.")})
         if self.first_month and self.last_month and self.first_month > self.last_month:
             raise ValidationError(
                 {
-                    "last_month": f"Reversed period: last_month ({self.last_month:%Y-%m}) is "
-                    f"before first_month ({self.first_month:%Y-%m}); give the earlier month first."
+                    "last_month": gettext(
+                        "Reversed period: last_month (%(last)s) is before first_month "
+                        "(%(first)s); give the earlier month first."
+                    )
+                    % {"last": f"{self.last_month:%Y-%m}", "first": f"{self.first_month:%Y-%m}"}
                 },
                 code="reversed_range",
             )
@@ -574,10 +618,10 @@ class DeliveryTotal(DeliveryFigure):
 class GapReason(models.TextChoices):
     """Why a month has no figure."""
 
-    NOT_PUBLISHED = "not_published", "Not published by the reporter"
-    ONLY_BROADER = "only_broader", "Only a broader figure exists (a group or a period total)"
-    ONLY_PART = "only_part", "Only part of it is published (some members or models)"
-    NOT_FOUND = "not_found", "No source found (the note says where we looked)"
+    NOT_PUBLISHED = "not_published", _("Not published by the reporter")
+    ONLY_BROADER = "only_broader", _("Only a broader figure exists (a group or a period total)")
+    ONLY_PART = "only_part", _("Only part of it is published (some members or models)")
+    NOT_FOUND = "not_found", _("No source found (the note says where we looked)")
 
 
 class DeliveryGap(CatalogEntry):
@@ -598,9 +642,9 @@ class DeliveryGap(CatalogEntry):
     brand = models.ForeignKey(
         Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="delivery_gaps"
     )
-    month = models.DateField(help_text="The first day of the month with no figure (YYYY-MM-01).")
+    month = models.DateField(help_text=_("The first day of the month with no figure (YYYY-MM-01)."))
     reason = models.CharField(max_length=20, choices=GapReason.choices)
-    note = models.TextField(help_text="What is known instead, or where no figure was found.")
+    note = models.TextField(help_text=_("What is known instead, or where no figure was found."))
 
     class Meta(CatalogEntry.Meta):
         indexes = order_indexes("gap", "-month")
@@ -611,36 +655,40 @@ class DeliveryGap(CatalogEntry):
             models.CheckConstraint(
                 condition=Q(alliance__isnull=False) | Q(brand__isnull=False),
                 name="vehicles_deliverygap_has_reporter",
-                violation_error_message="A gap needs an alliance, a brand, or both.",
+                violation_error_message=_("A gap needs an alliance, a brand, or both."),
             ),
             models.CheckConstraint(
                 condition=Q(month__day=1),
                 name="vehicles_deliverygap_month_first_day",
-                violation_error_message="month must be the first day of a month.",
+                violation_error_message=_("month must be the first day of a month."),
             ),
             models.CheckConstraint(
                 condition=~Q(note=""),
                 name="vehicles_deliverygap_note_given",
-                violation_error_message="Say what is known instead, or where no figure was found.",
+                violation_error_message=_(
+                    "Say what is known instead, or where no figure was found."
+                ),
             ),
             choices_check("reason", GapReason),
             models.UniqueConstraint(
                 fields=["alliance", "brand", "month"],
                 condition=Q(alliance__isnull=False, brand__isnull=False),
                 name="vehicles_deliverygap_unique_alliance_brand_month",
-                violation_error_message="This brand already has a gap for this alliance and month.",
+                violation_error_message=_(
+                    "This brand already has a gap for this alliance and month."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["alliance", "month"],
                 condition=Q(brand__isnull=True),
                 name="vehicles_deliverygap_unique_alliance_month",
-                violation_error_message="This alliance already has a gap for this month.",
+                violation_error_message=_("This alliance already has a gap for this month."),
             ),
             models.UniqueConstraint(
                 fields=["brand", "month"],
                 condition=Q(alliance__isnull=True),
                 name="vehicles_deliverygap_unique_brand_month",
-                violation_error_message="This brand already has a gap for this month.",
+                violation_error_message=_("This brand already has a gap for this month."),
             ),
         ]
 
@@ -653,12 +701,18 @@ class DeliveryGap(CatalogEntry):
         if not self.month:
             return
         if self.month.day != 1:
-            raise ValidationError({"month": "Give the first day of the month (YYYY-MM-01)."})
+            raise ValidationError(
+                {"month": gettext("Give the first day of the month (YYYY-MM-01).")}
+            )
         if self.month > current_month():
-            raise ValidationError({"month": "A gap month cannot be in the future."})
+            raise ValidationError({"month": gettext("A gap month cannot be in the future.")})
         if same_key(Delivery.objects, self).exists():
             raise ValidationError(
-                {"month": "A figure is stored for this reporter and month: it is not a gap."}
+                {
+                    "month": gettext(
+                        "A figure is stored for this reporter and month: it is not a gap."
+                    )
+                }
             )
 
     @staticmethod

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from catalog.serializers import (
@@ -110,7 +111,11 @@ class VehicleModelSerializer(CatalogSerializer):
             has_chips = bool(instance and instance.chip_fittings.exists())
         if reason and has_chips:
             raise serializers.ValidationError(
-                {"chips_unknown": "Give the chips or the reason they are unknown, not both."}
+                {
+                    "chips_unknown": gettext(
+                        "Give the chips or the reason they are unknown, not both."
+                    )
+                }
             )
         return attrs
 
@@ -119,7 +124,10 @@ class VehicleModelSerializer(CatalogSerializer):
         for item in fittings:
             key = (item["chip"].slug, item["role"])
             if key in seen:
-                raise serializers.ValidationError(f"{key[0]} is listed twice in the role {key[1]}.")
+                raise serializers.ValidationError(
+                    gettext("%(chip)s is listed twice in the role %(role)s.")
+                    % {"chip": key[0], "role": key[1]}
+                )
             seen.add(key)
         return fittings
 
