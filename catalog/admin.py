@@ -145,19 +145,17 @@ class KnownChoicesAdminMixin:
 
 
 class SlugRuleForm(forms.ModelForm):
-    """A form for a row whose slug the system can make (`slug_rule(values)`, the API's
-    rule): a slug left empty is made from the other fields; a form without a slug field
-    always gets the made one (a delivery's slug says whose figure for which month)."""
-
-    slug_rule = None
+    """A form for a row whose slug the system makes (the model's `make_slug()`, as the API
+    makes it): a slug left empty is made from the other fields; a form without a slug
+    field always gets the made one (a delivery's slug says whose figure for which month)."""
 
     def clean(self):
         cleaned = super().clean()
-        if self.slug_rule is None or not self.instance._state.adding:
+        if not self.instance._state.adding:
             return cleaned
         if "slug" in self.fields and cleaned.get("slug"):
             return cleaned
-        slug = self.slug_rule(cleaned)
+        slug = self._meta.model.make_slug(cleaned)
         if not slug:
             if "slug" in self.fields and "slug" not in self.errors:
                 self.add_error("slug", "Give a slug, or the fields it is made from.")
@@ -255,27 +253,19 @@ class ManyToManyProtectedMixin:
 
 
 class SlugRuleAdminMixin:
-    """Admins (and inlines) whose slug, left empty, is made by the API's rule:
-    `slug_serializer` is the resource's serializer, whose default_slug() is that rule."""
+    """Admins (and inlines) with `makes_slug`: a slug left empty is made by the model's
+    rule (`make_slug()`), as the API makes it."""
 
-    slug_serializer = None
+    makes_slug = False
 
     def slug_form_kwargs(self, kwargs):
-        if self.slug_serializer is None:
-            return kwargs
-        serializer = self.slug_serializer
         base = kwargs.get("form", getattr(self, "form", forms.ModelForm))
-        if not issubclass(base, SlugRuleForm):
-            base = type(f"{self.model.__name__}SlugForm", (SlugRuleForm, base), {})
-        kwargs["form"] = type(
-            base.__name__,
-            (base,),
-            {"slug_rule": staticmethod(lambda values: serializer().default_slug(values))},
-        )
+        if self.makes_slug and not issubclass(base, SlugRuleForm):
+            kwargs["form"] = type(f"{self.model.__name__}SlugForm", (SlugRuleForm, base), {})
         return kwargs
 
     def with_optional_slug(self, form):
-        if self.slug_serializer is not None and "slug" in form.base_fields:
+        if self.makes_slug and "slug" in form.base_fields:
             form.base_fields["slug"].required = False
             form.base_fields["slug"].help_text = (
                 "Public identifier, used in URLs and writes. Leave empty to have it made "

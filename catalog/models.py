@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -192,6 +193,11 @@ SLUG_CHARS = r"[-a-zA-Z0-9_]+"
 SLUG_MAX_LENGTH = 100
 
 
+def slug_from(text):
+    """The slug a text (a name, a title) gives, or None when it gives none."""
+    return slugify(text or "")[:SLUG_MAX_LENGTH] or None
+
+
 class Source(TimeStampedModel):
     """A published document that backs one or more facts in the catalog."""
 
@@ -226,6 +232,11 @@ class Source(TimeStampedModel):
     def __str__(self):
         return f"{self.publisher}: {self.title}"
 
+    @classmethod
+    def make_slug(cls, values):
+        """A source's slug, when none is given: its title's (see CatalogEntry.make_slug)."""
+        return slug_from(values.get("title"))
+
 
 class CatalogEntry(TimeStampedModel):
     """A fact the catalog publishes: addressed by slug, backed by sources, with history."""
@@ -255,6 +266,14 @@ class CatalogEntry(TimeStampedModel):
 
     def __str__(self):
         return getattr(self, "name", self.slug)
+
+    @classmethod
+    def make_slug(cls, values):
+        """The slug of a row given without one, made from `values` ({field: value}, related
+        rows as objects), or None while the values it is made from are missing. This is
+        the one rule the API, the admin, imports and the seed loader all apply: here the
+        name's; models whose rows are named by other rows override it."""
+        return slug_from(values.get("name"))
 
     # Relations of which at least one must be set (a delivery's alliance or brand); a
     # row with none is refused on each of those fields, not as a broken constraint.

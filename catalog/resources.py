@@ -142,10 +142,11 @@ def sources_field():
 
 
 class CatalogResource(resources.ModelResource):
-    """Rows are matched by slug. A row without a slug gets the one the API would make
-    (`slug_serializer`'s rule); a row whose slug is stored updates that row."""
+    """Rows are matched by slug. With `makes_slug`, a row without a slug gets the one the
+    model's rule makes (`make_slug()`, as the API makes it); a row whose slug is stored
+    updates that row."""
 
-    slug_serializer = None
+    makes_slug = False
 
     class Meta:
         import_id_fields = ["slug"]
@@ -162,7 +163,7 @@ class CatalogResource(resources.ModelResource):
         self.file_name = kwargs.get("file_name") or ""
         self.rows_by_slug = {}
         # The slug column may be left out altogether when the system makes the slugs.
-        if self.slug_serializer is not None and "slug" not in (dataset.headers or []):
+        if self.makes_slug and "slug" not in (dataset.headers or []):
             dataset.append_col([""] * len(dataset), header="slug")
 
     def import_instance(self, instance, row, **kwargs):
@@ -215,7 +216,7 @@ class CatalogResource(resources.ModelResource):
             raise ValidationError(errors) from None
 
     def before_import_row(self, row, **kwargs):
-        if self.slug_serializer is not None and not (row.get("slug") or "").strip():
+        if self.makes_slug and not (row.get("slug") or "").strip():
             values = {}
             for field in self.get_import_fields():
                 if field.column_name in row and field.attribute not in ("slug", "sources"):
@@ -223,7 +224,7 @@ class CatalogResource(resources.ModelResource):
                         values[field.attribute] = field.clean(row)
                     except ValueError:
                         return  # the row's own error is reported when it is imported
-            slug = self.slug_serializer().default_slug(values)
+            slug = self._meta.model.make_slug(values)
             if slug:
                 row["slug"] = slug
 

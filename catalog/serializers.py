@@ -11,7 +11,6 @@ import re
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.urls import NoReverseMatch, get_script_prefix, reverse
-from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -386,8 +385,8 @@ class CatalogSerializer(serializers.ModelSerializer):
         return []
 
     def default_slug(self, attrs):
-        name = attrs.get("name")
-        return slugify(name)[:100] if name else None
+        """The model's rule (`make_slug()`), as the admin, imports and the loader apply it."""
+        return self.Meta.model.make_slug(attrs)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -484,9 +483,6 @@ class SourceSerializer(CatalogSerializer):
             "created",
             "updated",
         ]
-
-    def default_slug(self, attrs):
-        return slugify(attrs.get("title", ""))[:100] or None
 
 
 class ChangedObjectSerializer(serializers.Serializer):

@@ -13,7 +13,6 @@ from partners.models import (
     Role,
     Shareholding,
 )
-from partners.serializers import ShareholdingSerializer
 from partners.services import set_company_roles
 
 
@@ -50,7 +49,7 @@ class CompanyForm(forms.ModelForm):
 
 class ShareholdingInline(CatalogInline):
     model = Shareholding
-    slug_serializer = ShareholdingSerializer
+    makes_slug = True
     fk_name = "company"
     autocomplete_fields = ["holder", "sources"]
     fields = ["holder", "share_percent", "acquired_on", "disposed_on", "slug", "sources"]
@@ -104,7 +103,7 @@ class CompanyAdmin(CatalogAdmin):
 
 @admin.register(Shareholding)
 class ShareholdingAdmin(CatalogAdmin):
-    slug_serializer = ShareholdingSerializer
+    makes_slug = True
     leading_fields = ("company", "holder", "share_percent", "slug")
     list_display = ["company", "holder", "share_percent", "acquired_on", "disposed_on"]
     list_filter = ["acquired_on"]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from catalog.models import (
+    SLUG_MAX_LENGTH,
     SMALL_INTEGER_MAX,
     CatalogEntry,
     NamedEntry,
@@ -146,6 +147,12 @@ class Shareholding(CatalogEntry):
     def __str__(self):
         share = f"{self.share_percent}% " if self.share_percent is not None else ""
         return f"{self.holder} holds {share}of {self.company}"
+
+    @classmethod
+    def make_slug(cls, values):
+        """seres-in-yinwang: the holder's slug and the company's."""
+        holder, company = values.get("holder"), values.get("company")
+        return f"{holder.slug}-in-{company.slug}"[:SLUG_MAX_LENGTH] if holder and company else None
 
 
 class OsBase(models.TextChoices):

@@ -64,11 +64,6 @@ class ShareholdingSerializer(CatalogSerializer):
             *STAMPS,
         ]
 
-    def default_slug(self, attrs):
-        if attrs.get("holder") and attrs.get("company"):
-            return f"{attrs['holder'].slug}-in-{attrs['company'].slug}"[:100]
-        return None
-
 
 class OperatingSystemSerializer(CatalogSerializer):
     class Meta:

@@ -222,7 +222,7 @@ def world(db):
         brand = brands.get(brand_slug)
         month_date = datetime.date.fromisoformat(f"{month}-01")
         Delivery.objects.create(
-            slug=Delivery.default_slug(hima, brand, month_date),
+            slug=Delivery.make_slug({"alliance": hima, "brand": brand, "month": month_date}),
             alliance=hima,
             brand=brand,
             month=month_date,

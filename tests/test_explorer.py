@@ -235,7 +235,7 @@ def grow_around(world, count):
         month = datetime.date(2020 + i // 12, i % 12 + 1, 1)
         for alliance, brand_ in [(world.hima, None), (None, world.aito)]:
             Delivery.objects.create(
-                slug=Delivery.default_slug(alliance, brand_, month),
+                slug=Delivery.make_slug({"alliance": alliance, "brand": brand_, "month": month}),
                 alliance=alliance,
                 brand=brand_,
                 month=month,

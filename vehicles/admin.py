@@ -28,14 +28,6 @@ from vehicles.resources import (
     PartnershipResource,
     VehicleModelResource,
 )
-from vehicles.serializers import (
-    AllianceMembershipSerializer,
-    DeliveryGapSerializer,
-    DeliverySerializer,
-    DeliveryTotalSerializer,
-    PartnershipSerializer,
-    VehicleModelSerializer,
-)
 
 CHIPS_AND_REASON = _("Give the chips or the reason they are unknown, not both.")
 
@@ -66,7 +58,7 @@ class ChipFittingInline(SourcedInline):
 
 class PartnershipInline(SourcedInline):
     model = Partnership
-    slug_serializer = PartnershipSerializer
+    makes_slug = True
     autocomplete_fields = ["partner", "sources"]
     fields = [
         "partner",
@@ -83,7 +75,7 @@ class PartnershipInline(SourcedInline):
 
 class MembershipInline(SourcedInline):
     model = AllianceMembership
-    slug_serializer = AllianceMembershipSerializer
+    makes_slug = True
     fields = ["brand", "joined_on", "left_on", "note", "slug", "sources"]
     autocomplete_fields = ["brand", "sources"]
 
@@ -95,7 +87,7 @@ class BrandMembershipInline(MembershipInline):
 
 class VehicleModelInline(SourcedInline):
     model = VehicleModel
-    slug_serializer = VehicleModelSerializer
+    makes_slug = True
     fields = ["name", "powertrain", "launched_on", "cockpit_os", "adas_stack", "slug"]
     autocomplete_fields = ["cockpit_os", "adas_stack"]
 
@@ -194,7 +186,7 @@ class ChipsStatusFilter(LinkStatusFilter):
 @admin.register(VehicleModel)
 class VehicleModelAdmin(ImportExportAdmin, CatalogAdmin):
     resource_classes = [VehicleModelResource]
-    slug_serializer = VehicleModelSerializer
+    makes_slug = True
     leading_fields = ("brand", "name", "name_zh", "slug")
     list_display = [
         "__str__",
@@ -239,7 +231,7 @@ class VehicleModelAdmin(ImportExportAdmin, CatalogAdmin):
 @admin.register(Partnership)
 class PartnershipAdmin(ImportExportAdmin, CatalogAdmin):
     resource_classes = [PartnershipResource]
-    slug_serializer = PartnershipSerializer
+    makes_slug = True
     leading_fields = ("brand", "carmaker", "partner", "kind", "slug")
     list_display = ["__str__", "kind", "announced_on", "started_on", "ended_on"]
     list_filter = ["kind", "partner__country", ("partner", admin.RelatedOnlyFieldListFilter)]
@@ -261,7 +253,7 @@ class PartnershipAdmin(ImportExportAdmin, CatalogAdmin):
 @admin.register(AllianceMembership)
 class AllianceMembershipAdmin(ImportExportAdmin, CatalogAdmin):
     resource_classes = [AllianceMembershipResource]
-    slug_serializer = AllianceMembershipSerializer
+    makes_slug = True
     leading_fields = ("alliance", "brand", "joined_on", "left_on", "slug")
     list_display = ["alliance", "brand", "joined_on", "left_on"]
     list_filter = ["alliance"]
@@ -276,7 +268,7 @@ class DeliveryAdmin(ImportExportAdmin, CatalogAdmin):
     slug is the system's (hima-2025-11, hima-aito-2025-11), as in the API."""
 
     resource_classes = [DeliveryResource]
-    slug_serializer = DeliverySerializer
+    makes_slug = True
     month_fields = ("month",)
     fields = [
         "alliance",
@@ -315,7 +307,7 @@ class DeliveryTotalAdmin(ImportExportAdmin, CatalogAdmin):
     the system's, as in the API."""
 
     resource_classes = [DeliveryTotalResource]
-    slug_serializer = DeliveryTotalSerializer
+    makes_slug = True
     month_fields = ("first_month", "last_month")
     fields = [
         "alliance",
@@ -353,7 +345,7 @@ class DeliveryTotalAdmin(ImportExportAdmin, CatalogAdmin):
 
 @admin.register(DeliveryGap)
 class DeliveryGapAdmin(CatalogAdmin):
-    slug_serializer = DeliveryGapSerializer
+    makes_slug = True
     month_fields = ("month",)
     fields = [
         "alliance",

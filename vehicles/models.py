@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from catalog.i18n import english, interpolate_lazy
 from catalog.models import (
     INTEGER_MAX,
+    SLUG_MAX_LENGTH,
     SMALL_INTEGER_MAX,
     CatalogEntry,
     NamedEntry,
@@ -22,6 +23,7 @@ from catalog.models import (
     choices_check,
     date_order_check,
     dates_in_range,
+    slug_from,
     year_check,
     year_field,
 )
@@ -209,6 +211,12 @@ class VehicleModel(CatalogEntry):
     def __str__(self):
         return f"{self.brand.name} {self.name}" if self.brand_id else self.name
 
+    @classmethod
+    def make_slug(cls, values):
+        """aito-m9: the brand's slug and the model's name."""
+        brand, name = values.get("brand"), values.get("name")
+        return slug_from(f"{brand.slug} {name}") if brand and name else None
+
 
 class ChipRole(models.TextChoices):
     ADAS = "adas", _("Driver assist")
@@ -346,6 +354,16 @@ class Partnership(CatalogEntry):
         kind = english(self.get_kind_display())
         return f"{self.brand or self.carmaker} - {self.partner} ({kind})"
 
+    @classmethod
+    def make_slug(cls, values):
+        """aito-huawei-adas, chery-china-mobile-joint-venture: the brand (or group), the
+        partner and the kind, with hyphens only."""
+        side = values.get("brand") or values.get("carmaker")
+        partner, kind = values.get("partner"), values.get("kind")
+        if side and partner and kind:
+            return f"{side.slug}-{partner.slug}-{kind}"[:SLUG_MAX_LENGTH].replace("_", "-")
+        return None
+
 
 class AllianceMembership(CatalogEntry):
     """A brand's dated membership of an alliance or cooperation model."""
@@ -375,6 +393,12 @@ class AllianceMembership(CatalogEntry):
 
     def __str__(self):
         return f"{self.brand} in {self.alliance}"
+
+    @classmethod
+    def make_slug(cls, values):
+        """hima-aito: the alliance's slug and the brand's."""
+        alliance, brand = values.get("alliance"), values.get("brand")
+        return f"{alliance.slug}-{brand.slug}"[:SLUG_MAX_LENGTH] if alliance and brand else None
 
     def clean(self):
         super().clean()
@@ -545,11 +569,13 @@ class Delivery(DeliveryFigure):
                         }
                     )
 
-    @staticmethod
-    def default_slug(alliance, brand, month):
-        """hima-2025-11, hima-aito-2025-11 or nio-2025-11."""
-        parts = [part.slug for part in (alliance, brand) if part is not None]
-        return "-".join([*parts, f"{month:%Y-%m}"])
+    @classmethod
+    def make_slug(cls, values):
+        """hima-2025-11, hima-aito-2025-11 or nio-2025-11: who reported, and the month."""
+        reporter = reporter_slugs(values)
+        if reporter and values.get("month"):
+            return "-".join([*reporter, f"{values['month']:%Y-%m}"])
+        return None
 
 
 class DeliveryTotal(DeliveryFigure):
@@ -597,6 +623,15 @@ class DeliveryTotal(DeliveryFigure):
 
     def __str__(self):
         return f"{self.reporter()} {self.first_month:%Y-%m}..{self.last_month:%Y-%m}: {self.units}"
+
+    @classmethod
+    def make_slug(cls, values):
+        """hima-2024-01-to-2024-06: who reported, and the period's first and last month."""
+        reporter = reporter_slugs(values)
+        first, last = values.get("first_month"), values.get("last_month")
+        if reporter and first and last:
+            return "-".join([*reporter, f"{first:%Y-%m}", "to", f"{last:%Y-%m}"])
+        return None
 
     def clean(self):
         super().clean()
@@ -715,10 +750,11 @@ class DeliveryGap(CatalogEntry):
                 }
             )
 
-    @staticmethod
-    def default_slug(alliance, brand, month):
-        """hima-2025-03-gap, nio-2025-01-gap."""
-        return f"{Delivery.default_slug(alliance, brand, month)}-gap"
+    @classmethod
+    def make_slug(cls, values):
+        """hima-2025-03-gap, nio-2025-01-gap: the slug a figure for the month would have."""
+        slug = Delivery.make_slug(values)
+        return f"{slug}-gap" if slug else None
 
 
 def same_key(queryset, row):

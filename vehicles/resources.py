@@ -25,13 +25,6 @@ from vehicles.models import (
     Partnership,
     VehicleModel,
 )
-from vehicles.serializers import (
-    AllianceMembershipSerializer,
-    DeliverySerializer,
-    DeliveryTotalSerializer,
-    PartnershipSerializer,
-    VehicleModelSerializer,
-)
 from vehicles.services import set_vehicle_model_chips
 
 
@@ -47,7 +40,7 @@ class DeliveryResource(CatalogResource):
     """Monthly figures: alliance and/or brand, month, units, precision, computed, note,
     sources. The slug may be left empty: it is the API's (hima-aito-2025-11)."""
 
-    slug_serializer = DeliverySerializer
+    makes_slug = True
     alliance = relation("alliance", Alliance)
     brand = relation("brand", Brand)
     month = month_field("month")
@@ -71,7 +64,7 @@ class DeliveryResource(CatalogResource):
 class DeliveryTotalResource(CatalogResource):
     """Totals over several months: reporter, first and last month, units, ..."""
 
-    slug_serializer = DeliveryTotalSerializer
+    makes_slug = True
     alliance = relation("alliance", Alliance)
     brand = relation("brand", Brand)
     first_month = month_field("first_month")
@@ -157,7 +150,7 @@ class VehicleModelResource(CatalogResource):
     """Vehicle models with their cockpit OS, driver-assist stack and chips (see
     ChipsWidget), or the reasons those are unknown."""
 
-    slug_serializer = VehicleModelSerializer
+    makes_slug = True
     brand = relation("brand", Brand)
     cockpit_os = relation("cockpit_os", OperatingSystem)
     adas_stack = relation("adas_stack", DriverAssistStack)
@@ -228,7 +221,7 @@ class VehicleModelResource(CatalogResource):
 class PartnershipResource(CatalogResource):
     """Deals of a brand (or a whole carmaker group) with a partner."""
 
-    slug_serializer = PartnershipSerializer
+    makes_slug = True
     brand = relation("brand", Brand)
     carmaker = relation("carmaker", Company)
     partner = relation("partner", Company)
@@ -256,7 +249,7 @@ class PartnershipResource(CatalogResource):
 class AllianceMembershipResource(CatalogResource):
     """A brand's dated membership of an alliance."""
 
-    slug_serializer = AllianceMembershipSerializer
+    makes_slug = True
     alliance = relation("alliance", Alliance)
     brand = relation("brand", Brand)
     joined_on = date_field("joined_on")

@@ -108,7 +108,7 @@ SECTIONS = [
     ),
 ]
 SECTIONS_BY_NAME = {section.name: section for section in SECTIONS}
-# Sections whose slug may be omitted: it is derived from (alliance, brand, month).
+# Sections whose slug may be omitted: the model makes it (make_slug), as the API does.
 KEYED_BY_MONTH = {"deliveries": Delivery, "delivery_gaps": DeliveryGap}
 # Keys handled beside the model's own fields.
 SPECIAL_KEYS = {"sources", "roles", "chips"}
@@ -213,9 +213,7 @@ class Loader:
                     value = Decimal(str(value))
                 values[key] = value
         if model in KEYED_BY_MONTH.values() and not values.get("slug"):
-            values["slug"] = model.default_slug(
-                values.get("alliance"), values.get("brand"), values["month"]
-            )
+            values["slug"] = model.make_slug(values)
 
         instance = model.objects.filter(slug=values["slug"]).first()
         created = instance is None

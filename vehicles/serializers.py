@@ -131,11 +131,6 @@ class VehicleModelSerializer(CatalogSerializer):
             seen.add(key)
         return fittings
 
-    def default_slug(self, attrs):
-        if attrs.get("brand") and attrs.get("name"):
-            return super().default_slug({"name": f"{attrs['brand'].slug} {attrs['name']}"})
-        return None
-
     def save_extra(self, vehicle_model, values):
         fittings = values.get("chip_fittings")
         if fittings is not None and set_vehicle_model_chips(
@@ -162,12 +157,6 @@ class PartnershipSerializer(CatalogSerializer):
             *STAMPS,
         ]
 
-    def default_slug(self, attrs):
-        side = attrs.get("brand") or attrs.get("carmaker")
-        if side and attrs.get("partner") and attrs.get("kind"):
-            return f"{side.slug}-{attrs['partner'].slug}-{attrs['kind']}"[:100].replace("_", "-")
-        return None
-
 
 class AllianceMembershipSerializer(CatalogSerializer):
     class Meta:
@@ -182,11 +171,6 @@ class AllianceMembershipSerializer(CatalogSerializer):
             "note",
             *STAMPS,
         ]
-
-    def default_slug(self, attrs):
-        if attrs.get("alliance") and attrs.get("brand"):
-            return f"{attrs['alliance'].slug}-{attrs['brand'].slug}"[:100]
-        return None
 
 
 class DeliverySerializer(CatalogSerializer):
@@ -206,11 +190,6 @@ class DeliverySerializer(CatalogSerializer):
             "note",
             *STAMPS,
         ]
-
-    def default_slug(self, attrs):
-        if attrs.get("month") and (attrs.get("alliance") or attrs.get("brand")):
-            return Delivery.default_slug(attrs.get("alliance"), attrs.get("brand"), attrs["month"])
-        return None
 
 
 class DeliveryTotalSerializer(CatalogSerializer):
@@ -232,14 +211,6 @@ class DeliveryTotalSerializer(CatalogSerializer):
             "note",
             *STAMPS,
         ]
-
-    def default_slug(self, attrs):
-        reporter = [p.slug for p in (attrs.get("alliance"), attrs.get("brand")) if p is not None]
-        if reporter and attrs.get("first_month") and attrs.get("last_month"):
-            return "-".join(
-                [*reporter, f"{attrs['first_month']:%Y-%m}", "to", f"{attrs['last_month']:%Y-%m}"]
-            )
-        return None
 
 
 class SupplierSerializer(serializers.Serializer):
@@ -391,10 +362,3 @@ class DeliveryGapSerializer(CatalogSerializer):
     class Meta:
         model = DeliveryGap
         fields = ["url", "slug", "month", "alliance", "brand", "reason", "note", *STAMPS]
-
-    def default_slug(self, attrs):
-        if attrs.get("month") and (attrs.get("alliance") or attrs.get("brand")):
-            return DeliveryGap.default_slug(
-                attrs.get("alliance"), attrs.get("brand"), attrs["month"]
-            )
-        return None
