@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 ADDR   ?= 127.0.0.1:8000
 DEV    := DJANGO_DEBUG=1
 
-.PHONY: install test-tools run migrate seed superuser test test-fast fuzz lint format schema check setup-hooks bench bench-large bench-import screenshots clean
+.PHONY: install test-tools run migrate seed superuser test test-fast fuzz lint format schema check setup-hooks bench bench-large bench-import screenshots clean messages compile-messages
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,18 @@ clean:
 
 schema: install
 	$(DEV) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
+
+# Translations (locale/; README, "Languages"). `make messages` gathers the strings marked
+# for translation into the .po files (it needs GNU gettext's xgettext: apt-get install
+# gettext); once they are translated, `make compile-messages` writes the .mo files the
+# server reads, in pure Python (polib). Both files are committed, so running the service
+# needs neither.
+messages: install
+	$(DEV) $(BIN)/python manage.py makemessages -l zh_Hans --add-location=file --no-obsolete \
+		--ignore="tests/*" --ignore="bench/*" --ignore="staticfiles/*"
+
+compile-messages: install
+	$(BIN)/python -c 'import pathlib, polib; [polib.pofile(str(po)).save_as_mofile(str(po.with_suffix(".mo"))) for po in sorted(pathlib.Path("locale").glob("*/LC_MESSAGES/*.po"))]'
 
 bench: install
 	$(BIN)/python bench/api_bench.py

@@ -15,6 +15,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -23,9 +25,9 @@ from catalog.models import ApiToken, ChangeRecord, Source
 from catalog.protection import referrers
 from catalog.resources import FORMATS, SourceResource
 
-admin.site.site_header = "Smart-vehicle ecosystem catalog"
-admin.site.site_title = "Catalog admin"
-admin.site.index_title = "Data entry"
+admin.site.site_header = _("Smart-vehicle ecosystem catalog")
+admin.site.site_title = _("Catalog admin")
+admin.site.index_title = _("Data entry")
 
 # A bare address typed into a form ("byd.com") is taken as https, Django 6's default.
 URL_AS_HTTPS = {models.URLField: {"assume_scheme": "https"}}
@@ -36,7 +38,7 @@ def https_formfield(db_field, **kwargs):
     return db_field.formfield(**{**URL_AS_HTTPS.get(type(db_field), {}), **kwargs})
 
 
-MONTH_FORMAT_HELP = "Give a month as YYYY-MM, e.g. 2025-11."
+MONTH_FORMAT_HELP = _("Give a month as YYYY-MM, e.g. 2025-11.")
 MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 
@@ -158,7 +160,7 @@ class SlugRuleForm(forms.ModelForm):
         slug = self._meta.model.make_slug(cleaned)
         if not slug:
             if "slug" in self.fields and "slug" not in self.errors:
-                self.add_error("slug", "Give a slug, or the fields it is made from.")
+                self.add_error("slug", gettext("Give a slug, or the fields it is made from."))
             return cleaned
         if "slug" in self.fields:
             cleaned["slug"] = slug
@@ -178,7 +180,11 @@ class SlugRuleForm(forms.ModelForm):
             and not self.errors
             and self._meta.model._default_manager.filter(slug=slug).exists()
         ):
-            self.add_error(None, f"There is already a row {slug}: change that one instead.")
+            self.add_error(
+                None,
+                gettext("There is already a row %(slug)s: change that one instead.")
+                % {"slug": slug},
+            )
 
 
 class CatalogAutocompleteJsonView(AutocompleteJsonView):
@@ -197,10 +203,10 @@ class CatalogAutocompleteJsonView(AutocompleteJsonView):
             if model_admin.has_view_permission(request):
                 raise
             opts = model_admin.model._meta
-            message = (
-                f"You cannot look up {opts.verbose_name_plural}: ask an administrator "
-                f"for the permission “Can view {opts.verbose_name}”."
-            )
+            message = gettext(
+                "You cannot look up %(plural)s: ask an administrator for the permission "
+                "“Can view %(name)s”."
+            ) % {"plural": opts.verbose_name_plural, "name": opts.verbose_name}
             return JsonResponse(
                 {
                     "results": [{"id": "", "text": message, "disabled": True}],
@@ -235,7 +241,11 @@ class ManyToManyProtectedMixin:
                 protected.extend(self.referrer_label(row) for row in rows)
                 if count > len(rows):
                     protected.append(
-                        f"{capfirst(model._meta.verbose_name_plural)}: {count - len(rows)} more"
+                        gettext("%(plural)s: %(count)s more")
+                        % {
+                            "plural": capfirst(model._meta.verbose_name_plural),
+                            "count": count - len(rows),
+                        }
                     )
         return deleted, model_count, perms_needed, protected
 
@@ -267,7 +277,7 @@ class SlugRuleAdminMixin:
     def with_optional_slug(self, form):
         if self.makes_slug and "slug" in form.base_fields:
             form.base_fields["slug"].required = False
-            form.base_fields["slug"].help_text = (
+            form.base_fields["slug"].help_text = _(
                 "Public identifier, used in URLs and writes. Leave empty to have it made "
                 "as the API makes it."
             )
@@ -458,11 +468,11 @@ class SourceAdmin(ImportExportAdmin, ManyToManyProtectedMixin, SimpleHistoryAdmi
 
 
 class TokenStateFilter(admin.SimpleListFilter):
-    title = "state"
+    title = _("state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("usable", "Usable"), ("expired", "Expired"), ("revoked", "Revoked")]
+        return [("usable", _("Usable")), ("expired", _("Expired")), ("revoked", _("Revoked"))]
 
     def queryset(self, request, queryset):
         now = timezone.now()
@@ -535,7 +545,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
             return []
         return ["user", "prefix", "digest", "created", "revoked_at", "last_used_at", "usable"]
 
-    @admin.display(boolean=True, description="usable")
+    @admin.display(boolean=True, description=_("usable"))
     def usable(self, token):
         return token.is_usable and token.user.is_active
 
@@ -550,20 +560,27 @@ class ApiTokenAdmin(admin.ModelAdmin):
         obj._state.adding = False
         self.message_user(
             request,
-            f"Token for {token.user}: {raw} (copy it now: only its hash is stored, "
-            "so it cannot be shown again)",
+            gettext(
+                "Token for %(user)s: %(token)s (copy it now: only its hash is stored, so it "
+                "cannot be shown again)"
+            )
+            % {"user": token.user, "token": raw},
             messages.SUCCESS,
         )
 
-    @admin.action(description="Revoke selected tokens", permissions=["change"])
+    @admin.action(description=_("Revoke selected tokens"), permissions=["change"])
     def revoke_tokens(self, request, queryset):
         revoked = 0
         for token in queryset.filter(revoked_at__isnull=True).select_related("user"):
             token.revoke()
             self.log_change(request, token, "Revoked.")
             revoked += 1
-        noun = "token" if revoked == 1 else "tokens"
-        self.message_user(request, f"Revoked {revoked} {noun}.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Revoked %(count)s token.", "Revoked %(count)s tokens.", revoked)
+            % {"count": revoked},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(ChangeRecord)
@@ -586,7 +603,7 @@ class ChangeRecordAdmin(admin.ModelAdmin):
     list_select_related = ["content_type"]
     list_per_page = 100
 
-    @admin.display(description="changed fields")
+    @admin.display(description=_("changed fields"))
     def changed(self, record):
         return ", ".join(record.changed_fields)
 

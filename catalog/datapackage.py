@@ -11,9 +11,11 @@ import json
 import tempfile
 import zipfile
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.http import FileResponse
 from django.test import RequestFactory
+from django.utils import translation
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer
@@ -86,7 +88,13 @@ def write_package(target):
     resources = exported_resources()
     by_model = {viewset.queryset.model: name for name, viewset in resources}
     descriptors = []
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive, consistent_read():
+    # The package describes itself in English, as the OpenAPI document does, whatever
+    # the language of the request that asks for it.
+    with (
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive,
+        consistent_read(),
+        translation.override(settings.LANGUAGE_CODE),
+    ):
         for name, viewset in resources:
             view = viewset(request=request, args=(), kwargs={}, action="list", format_kwarg=None)
             # No request in the context: summaries then name no host (and only their

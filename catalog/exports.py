@@ -22,6 +22,7 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
+from catalog.i18n import english
 from catalog.renderers import CatalogCSVRenderer, flatten
 
 CHUNK_ROWS = 2000  # rows read per query (and prefetched together) while streaming
@@ -149,7 +150,8 @@ class ExportMixin:
             batched(writer.lines(serialized_rows(serializer, queryset))),
             content_type=f"{writer.media_type}; charset=utf-8",
         )
-        name = queryset.model._meta.verbose_name_plural.replace(" ", "-")
+        # The file's name is the same in every language: "vehicle-models.csv".
+        name = english(queryset.model._meta.verbose_name_plural).replace(" ", "-")
         response["Content-Disposition"] = f'attachment; filename="{name}.{writer.format}"'
         return response
 

@@ -25,6 +25,7 @@ from django.db import models
 from django.db.models import Q
 from django.http import QueryDict
 from django.template import loader
+from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -457,7 +458,10 @@ class CatalogFilterSet(django_filters.FilterSet):
         label = english(getattr(model_field, "verbose_name", name))
         filters = {}
         if kind == "choice":
-            choices = list(model_field.choices)
+            # Read in English whatever the language of the request that first loads this
+            # code (a country's name is translated as the list is read): it is documented.
+            with translation.override(None):
+                choices = list(model_field.choices)
             filters[name] = django_filters.MultipleChoiceFilter(
                 field_name=path,
                 choices=choices,

@@ -94,7 +94,9 @@ ROOT_URLCONF = "catalog.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # catalog's templates first, so that its admin/base_site.html (the language switch)
+        # is found before the admin app's own, which it extends.
+        "DIRS": [BASE_DIR / "catalog" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
