@@ -423,6 +423,12 @@ class AllianceMembership(CatalogEntry):
             Q(left_on__isnull=True) | Q(left_on__gte=first_day),
         )
 
+    def is_in_force_during(self, first_day, last_day):
+        """in_force_during() for one membership already read."""
+        return (self.joined_on is None or self.joined_on <= last_day) and (
+            self.left_on is None or self.left_on >= first_day
+        )
+
 
 class Precision(models.TextChoices):
     """How exactly a reported figure is known."""
@@ -540,7 +546,7 @@ class Delivery(DeliveryFigure):
                 raise ValidationError(
                     {"month": gettext("A delivery month cannot be in the future.")}
                 )
-            if same_key(DeliveryGap.objects, self).exists():
+            if self.gap_recorded():
                 raise ValidationError(
                     {
                         "month": gettext(
@@ -551,9 +557,11 @@ class Delivery(DeliveryFigure):
             if self.alliance_id and self.brand_id:
                 last_day = (self.month + datetime.timedelta(days=31)).replace(day=1)
                 last_day -= datetime.timedelta(days=1)
-                if not AllianceMembership.in_force_during(
-                    self.alliance, self.brand, self.month, last_day
-                ).exists():
+                if not any(
+                    membership.alliance_id == self.alliance_id
+                    and membership.is_in_force_during(self.month, last_day)
+                    for membership in self.brand.memberships.all()
+                ):
                     raise ValidationError(
                         {
                             "brand": gettext(
@@ -568,6 +576,17 @@ class Delivery(DeliveryFigure):
                             }
                         }
                     )
+
+    def gap_recorded(self):
+        """Whether a gap is recorded for this figure's reporter and month. Read through the
+        reporter's gaps (and clean() reads the brand's memberships), so an import that
+        prefetched those relations validates a whole file without a query per row."""
+        reporter = self.brand if self.brand_id else self.alliance
+        return any(
+            (gap.alliance_id, gap.brand_id, gap.month)
+            == (self.alliance_id, self.brand_id, self.month)
+            for gap in reporter.delivery_gaps.all()
+        )
 
     @classmethod
     def make_slug(cls, values):

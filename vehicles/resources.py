@@ -41,8 +41,9 @@ class DeliveryResource(CatalogResource):
     sources. The slug may be left empty: it is the API's (hima-aito-2025-11)."""
 
     makes_slug = True
-    alliance = relation("alliance", Alliance)
-    brand = relation("brand", Brand)
+    # Delivery.clean() reads the reporter's gaps and the brand's memberships.
+    alliance = relation("alliance", Alliance, prefetch=["delivery_gaps"])
+    brand = relation("brand", Brand, prefetch=["memberships", "delivery_gaps"])
     month = month_field("month")
     sources = sources_field()
 
@@ -160,6 +161,9 @@ class VehicleModelResource(CatalogResource):
     sources = sources_field()
 
     class Meta(CatalogResource.Meta):
+        # Saved one by one: each model's chips are written after it, through the service
+        # every writer uses (after_save_instance()). Line-ups are short files.
+        use_bulk = False
         model = VehicleModel
         fields = [
             "slug",
@@ -191,13 +195,12 @@ class VehicleModelResource(CatalogResource):
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         chips = getattr(instance, "_imported_chips", None)
-        if chips is not None and original is not None and original.pk is not None:
+        if chips is not None and not instance._state.adding:
+            # The stored model's fittings, read with it (get_queryset) and not yet changed.
             wanted = {(item["chip"].pk, item["role"], item["quantity"]) for item in chips}
-            stored = {(f.chip_id, f.role, f.quantity) for f in original.chip_fittings.all()}
+            stored = {(f.chip_id, f.role, f.quantity) for f in instance.chip_fittings.all()}
             if wanted != stored:
                 return False
-        elif chips and (original is None or original.pk is None):
-            return False
         return super().skip_row(instance, original, row, import_validation_errors)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
