@@ -383,7 +383,7 @@ class CatalogFilterSet(django_filters.FilterSet):
         django-filter deep-copies every filter (56-76 generated ones here, querysets and
         all) on every request; a filter keeps no state of its own for a request but its
         parent and model, which are set on each copy."""
-        if queryset is None:
+        if queryset is None and self._meta.model is not None:
             queryset = self._meta.model._default_manager.all()
         self.is_bound = data is not None
         self.data = data or QueryDict()
@@ -396,7 +396,8 @@ class CatalogFilterSet(django_filters.FilterSet):
             filter_.extra = dict(declared.extra)
             if declared.method is not None:
                 filter_.method = declared.method  # binds a FilterMethod to the copy
-            filter_.model = queryset.model
+            # None for parameters that select no rows (a FilterSet with no model).
+            filter_.model = getattr(queryset, "model", None)
             filter_.parent = self
             self.filters[name] = filter_
 
@@ -575,14 +576,6 @@ def reject_unknown_params(request, accepted, repeatable_params=()):
             ]
     if errors:
         raise ValidationError(errors)
-
-
-def reject_unknown_form_params(request, form_class):
-    """reject_unknown_params for a Django form of query parameters."""
-    fields = form_class.base_fields
-    reject_unknown_params(
-        request, fields, [name for name, field in fields.items() if repeatable(field)]
-    )
 
 
 def reserved_params(view):

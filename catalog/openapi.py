@@ -523,6 +523,19 @@ class StrictFilterExtension(DjangoFilterExtension):
     match_subclasses = True
     priority = 1
 
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
+        filterset_class = getattr(auto_schema.view, "filterset_class", None)
+        if filterset_class is None or filterset_class._meta.model is not None:
+            return super().get_schema_operation_parameters(auto_schema, *args, **kwargs)
+        # Parameters of an answer that selects no rows (a FilterSet with no model).
+        return [
+            parameter
+            for name, declared in filterset_class.base_filters.items()
+            for parameter in self.resolve_filter_field(
+                auto_schema, None, filterset_class, name, declared
+            )
+        ]
+
     def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
         parameters = super().resolve_filter_field(
             auto_schema, model, filterset_class, field_name, filter_field
@@ -562,10 +575,12 @@ class StrictFilterExtension(DjangoFilterExtension):
                 text = f"{subject[:1].upper()}{subject[1:]}: {LOOKUP_TEXTS[lookup]}."
             else:
                 text = label if label.endswith(".") else f"{label}."
-            if kind in VALUE_FORMATS:
-                text += " " + VALUE_FORMATS[kind]
-            if field_name in {"active_on", "as_of"}:
-                text += INCLUSIVE_DATES
+            # A parameter whose label is its whole description says these in its own words.
+            if not getattr(filter_field, "label_is_description", False):
+                if kind in VALUE_FORMATS:
+                    text += " " + VALUE_FORMATS[kind]
+                if field_name in {"active_on", "as_of"}:
+                    text += INCLUSIVE_DATES
             choices = parameter.get("description", "").partition("\n\n*")[2]
             parameter["description"] = text + (f"\n\n*{choices}" if choices else "")
         return parameters

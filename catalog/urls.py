@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from catalog import docs
 from catalog.datapackage import DataPackageView
 from catalog.views import ChangeRecordViewSet, SourceViewSet
+from insights import urls as insights_urls
 from partners.urls import router as partners_router
 from vehicles.urls import router as vehicles_router
 
@@ -36,6 +37,7 @@ SCHEMA_JSON = "/api/schema/?format=json"
 
 urlpatterns = [
     path("api/v1/insights/", include("insights.urls")),
+    path("api/v1/", include(insights_urls.brand_urlpatterns)),
     path("api/v1/datapackage.zip", DataPackageView.as_view(), name="datapackage"),
     path("api/v1/", include(router.urls)),
     # The committed document, read once per process, with an ETag (catalog.docs).

@@ -13,12 +13,14 @@ from django.db.models import Max
 from django.http import Http404, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django_filters.utils import translate_validation
 from rest_framework.exceptions import ValidationError
 
 from insights import filters as insight_filters
-from insights import selectors
-from insights.graph import EDGE_KINDS, NODE_KINDS, EcosystemGraph, GraphParameters
+from insights.selectors import deliveries, stack, suppliers
+from insights.selectors.graph import EDGE_KINDS, NODE_KINDS, ecosystem_graph
+from insights.serializers import BrandStackSerializer
 from partners.views import (
     AllianceViewSet,
     ChipViewSet,
@@ -27,11 +29,9 @@ from partners.views import (
     OperatingSystemViewSet,
 )
 from vehicles.models import Delivery
-from vehicles.selectors import latest_year_of_figures, today
-from vehicles.serializers import BrandStackSerializer
+from vehicles.selectors import HOME_COUNTRY, today
 from vehicles.views import (
     AllianceMembershipViewSet,
-    AsOfSerializer,
     BrandViewSet,
     DeliveryTotalViewSet,
     PartnershipViewSet,
@@ -263,7 +263,7 @@ def delivery_chart(request, **params):
     if not filterset.is_valid():
         raise BadRequest(translate_validation(filterset.errors).detail)
     cleaned = filterset.form.cleaned_data
-    first, last, points = selectors.delivery_series(
+    first, last, points = deliveries.delivery_series(
         filterset.qs,
         group_by=cleaned.get("group_by") or "alliance",
         period="month",
@@ -495,9 +495,9 @@ def operating_system(request, slug):
 @page
 def brand_stack(request, slug):
     """A brand's smart stack on a date, as /brands/<slug>/stack/ answers it."""
-    query = AsOfSerializer(data=request.GET)
-    if not query.is_valid():
-        raise BadRequest(query.errors)
+    filterset = insight_filters.BrandStackFilterSet(data=request.GET, request=request)
+    if not filterset.is_valid():
+        raise BadRequest(translate_validation(filterset.errors).detail)
     unknown = set(request.GET) - {"as_of"}
     if unknown:
         raise BadRequest(
@@ -506,15 +506,15 @@ def brand_stack(request, slug):
     obj = BrandViewSet.queryset.filter(slug=slug).first()
     if obj is None:
         raise Http404(f"No brand '{slug}'.")
-    as_of = query.validated_data.get("as_of") or today()
-    stack = BrandStackSerializer(BrandStackSerializer.build(obj, as_of, request)).data
+    answer = stack.brand_stack(obj, as_of=filterset.form.cleaned_data.get("as_of"), request=request)
+    as_of = answer["as_of"]
     params = {"as_of": as_of.isoformat()} if "as_of" in request.GET else {}
     return render(
         request,
         "explorer/stack.html",
         {
             "brand": obj,
-            "stack": stack,
+            "stack": BrandStackSerializer(answer).data,
             "as_of": as_of,
             "api": api_url(f"brands/{slug}/stack", params),
             "csv": api_url(f"brands/{slug}/stack", params, format="csv"),
@@ -542,19 +542,16 @@ def dependencies(request):
     if not filterset.is_valid():
         raise BadRequest(translate_validation(filterset.errors).detail)
     cleaned = filterset.form.cleaned_data
-    brands = BrandViewSet.queryset.model.objects.filter(pk__in=filterset.qs.values("pk"))
-    weight_from, weight_to = cleaned.get("weight_from"), cleaned.get("weight_to")
-    if not (weight_from and weight_to):
-        latest = latest_year_of_figures(brands)
-        if latest:
-            weight_from, weight_to = weight_from or latest[0], weight_to or latest[1]
-    as_of = cleaned.get("active_on") or today()
-    layers = selectors.dependencies(
-        brands, layers=set(), weight_from=weight_from, weight_to=weight_to, as_of=as_of
+    answer = suppliers.dependencies_answer(
+        filterset.qs,
+        weight_from=cleaned.get("weight_from"),
+        weight_to=cleaned.get("weight_to"),
+        as_of=cleaned.get("active_on"),
     )
+    layers = answer["results"]
     countries = sorted(
         {row["country"] for layer in layers for row in layer["by_country"]},
-        key=lambda country: (country != selectors.HOME_COUNTRY, country),
+        key=lambda country: (country != HOME_COUNTRY, country),
     )
     by_layer = [{row["country"]: row for row in layer["by_country"]} for layer in layers]
     chart = {
@@ -575,10 +572,10 @@ def dependencies(request):
         {
             "layers": layers,
             "chart": chart,
-            "brands": brands.count(),
-            "weight_from": weight_from,
-            "weight_to": weight_to,
-            "as_of": as_of,
+            "brands": answer["brands"],
+            "weight_from": answer["weight_from"],
+            "weight_to": answer["weight_to"],
+            "as_of": answer["as_of"],
             "api": api_url("insights/dependencies", params),
             "csv": api_url("insights/dependencies", params, format="csv"),
         },
@@ -598,8 +595,19 @@ def graph(request):
                 for name in sorted(unknown)
             }
         )
-    parsed = GraphParameters.parse(request.GET)
-    answer = EcosystemGraph(**parsed, request=request).build()
+    filterset = insight_filters.GraphFilterSet(data=request.GET, request=request)
+    errors = {} if filterset.is_valid() else translate_validation(filterset.errors).detail
+    if len(request.GET.getlist("active_on")) > 1:
+        errors.setdefault("active_on", []).append(gettext("Give one date."))
+    if errors:
+        raise BadRequest(errors)
+    chosen = filterset.form.cleaned_data
+    answer = ecosystem_graph(
+        node_kinds=chosen.get("node_kind"),
+        edge_kinds=chosen.get("edge_kind"),
+        active_on=chosen.get("active_on"),
+        request=request,
+    )
     params = {name: request.GET.getlist(name) for name in request.GET if request.GET.get(name)}
     labels = {node["id"]: node["name"] for node in answer["nodes"]}
     return render(
@@ -610,9 +618,9 @@ def graph(request):
             "labels": labels,
             "node_kinds": NODE_KINDS,
             "edge_kinds": EDGE_KINDS,
-            "chosen_nodes": set(parsed["node_kinds"]),
-            "chosen_edges": set(parsed["edge_kinds"]),
-            "active_on": parsed["active_on"],
+            "chosen_nodes": set(chosen.get("node_kind") or ()),
+            "chosen_edges": set(chosen.get("edge_kind") or ()),
+            "active_on": chosen.get("active_on"),
             "api": api_url("insights/graph", params),
             "graphml": api_url("insights/graph", params, format="graphml"),
         },

@@ -2,21 +2,31 @@
 
 Parameters that shape an answer rather than select rows (group_by, period, weighting
 months...) are declared as filters that keep the queryset unchanged, so the strict
-backend validates them, names them in errors and documents them like any filter.
+backend validates them, names them in errors and documents them like any filter. An
+answer that selects no rows of its own (the graph, the audit, a brand's stack) declares
+its parameters in a ParameterSet: the same filters, with no model and no `q`.
 """
 
 import django_filters
+from django import forms
 from django.utils import translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 
 from catalog.filters import (
     BoolFilter,
+    CatalogFilterSet,
+    MultiValueFormField,
     SingleValueFilter,
     SlugFilter,
     StrictChoiceFilter,
     StrictDateFilter,
 )
+from insights.audit import RULES
+from insights.selectors.graph import EDGE_KINDS, NODE_KINDS
 from partners.models import Company
 from vehicles.filters import BrandFilterSet, DeliveryFilterSet
 from vehicles.selectors import MODEL_LAYERS
@@ -34,6 +44,7 @@ LAYERS = [(layer.name, layer.description) for layer in MODEL_LAYERS] + [
 # that first imports this module: they are documented.
 with translation.override(None):
     COUNTRY_CHOICES = list(Company._meta.get_field("country").choices)
+RULE_CHOICES = [(rule.name, rule.description) for rule in RULES]
 
 
 def keep(queryset, name, value):
@@ -52,6 +63,42 @@ def month(label):
 
 def date(label):
     return extend_schema_field(OpenApiTypes.DATE)(StrictDateFilter(method=keep, label=label))
+
+
+def labelled(parameter):
+    """The parameter documented by its label alone: the label says in its own words what
+    the document would otherwise add (the values' spelling, how a period's ends count)."""
+    parameter.label_is_description = True
+    return parameter
+
+
+def kind_choice(kinds, noun):
+    return forms.ChoiceField(
+        choices=[(kind, kind) for kind in kinds],
+        error_messages={
+            "invalid_choice": format_lazy(
+                _("Unknown {noun} '%(value)s'. Accepted: {accepted}."),
+                noun=noun,
+                accepted=", ".join(kinds),
+            )
+        },
+    )
+
+
+class KindsFilter(django_filters.Filter):
+    """Kinds to keep (node kinds, edge kinds, audit rules); repeat for more. An unknown
+    one is a 400 naming it and every kind accepted.
+
+    Documented as an array of the kinds; `label` is its description (a list of the kinds
+    after a blank line, "* `kind`: ...", stays in the document).
+    """
+
+    field_class = MultiValueFormField
+
+    def __init__(self, kinds, noun, *, label):
+        super().__init__(method=keep, label=label, inner=kind_choice(kinds, noun))
+        items = {"type": "string", "enum": sorted(kinds)}
+        extend_schema_field({"type": "array", "items": items, "description": label})(self)
 
 
 class DeliverySeriesFilterSet(DeliveryFilterSet):
@@ -103,4 +150,66 @@ class ExposureFilterSet(BrandFilterSet):
     )
     as_of = date(
         "Vehicle models on sale and partnerships in force on this date (YYYY-MM-DD); default: today."
+    )
+
+
+class ParameterSet(CatalogFilterSet):
+    """The parameters of an answer that selects no rows of its own: validated by the
+    strict backend and documented like every filter, with no model and no `q`."""
+
+    q = None
+
+
+class GraphFilterSet(ParameterSet):
+    """Which nodes and edges the ecosystem graph shows, and on what date."""
+
+    node_kind = KindsFilter(
+        NODE_KINDS,
+        _("node kind"),
+        label="Only nodes of these kinds, every one of them even if unlinked; repeat for more. "
+        "Default: every kind but vehicle_model, and only the nodes an edge touches.",
+    )
+    edge_kind = KindsFilter(
+        tuple(EDGE_KINDS),
+        _("edge kind"),
+        label="Only edges of these kinds; repeat for more. Default: all.\n\n"
+        + "\n".join(f"* `{kind}`: {spec.description}" for kind, spec in EDGE_KINDS.items()),
+    )
+    active_on = labelled(
+        date(
+            "Only the dated edges in force on this date (YYYY-MM-DD): started on or before "
+            "it, not ended before it. Undated edges are kept."
+        )
+    )
+
+
+class BrandStackFilterSet(ParameterSet):
+    """The date a brand's stack is answered for."""
+
+    as_of = labelled(
+        date(
+            "Answer for this date (YYYY-MM-DD) from the dated links; default: today. Both "
+            "ends of a period are inclusive: a link that ends on this date is in force on it."
+        )
+    )
+
+
+class AuditFilterSet(ParameterSet):
+    """Which rules of the audit to run, and which of their findings to show."""
+
+    # Documented as a choice of rules, each with its description.
+    rule = extend_schema_field(serializers.MultipleChoiceField(choices=RULE_CHOICES))(
+        KindsFilter(
+            [name for name, _description in RULE_CHOICES],
+            _("rule"),
+            label="Only these rules (repeatable); default all.",
+        )
+    )
+    accepted = extend_schema_field({"type": ["boolean", "null"]})(
+        labelled(
+            BoolFilter(
+                method=keep,
+                label="true: only accepted findings; false: only those not accepted; default both.",
+            )
+        )
     )

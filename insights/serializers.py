@@ -3,10 +3,19 @@
 from rest_framework import serializers
 
 from catalog.serializers import MonthField, SummarySerializer
-from insights.audit import RULES as AUDIT_RULES
-from insights.filters import GROUP_BY, LAYERS, PERIODS
-from vehicles.models import GapReason, Precision
-from vehicles.serializers import SupplierSerializer
+from insights.filters import GROUP_BY, LAYERS, PERIODS, RULE_CHOICES
+from insights.selectors.graph import EDGE_KINDS, NODE_KINDS
+from vehicles.models import ChipRole, GapReason, PartnershipKind, Precision
+from vehicles.selectors import MODEL_LAYERS
+
+
+class SupplierSerializer(serializers.Serializer):
+    """A supplier company as shown in analyses: summary plus its country."""
+
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    url = serializers.URLField(allow_null=True)
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2 code.")
 
 
 class KnownGapSerializer(serializers.Serializer):
@@ -191,23 +200,141 @@ class ExposureSerializer(serializers.Serializer):
     results = ExposedBrandSerializer(many=True)
 
 
-RULE_CHOICES = [(rule.name, rule.description) for rule in AUDIT_RULES]
+class CountryCountSerializer(serializers.Serializer):
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2 code.")
+    suppliers = serializers.IntegerField()
+    vehicle_models = serializers.IntegerField()
 
 
-class AuditQuerySerializer(serializers.Serializer):
-    """Parameters of the audit."""
+class StackItemSerializer(serializers.Serializer):
+    product = SummarySerializer()
+    supplier = SupplierSerializer()
+    vehicle_models = serializers.IntegerField(help_text="The brand's models on sale using it.")
 
-    rule = serializers.MultipleChoiceField(
-        choices=RULE_CHOICES,
-        required=False,
-        help_text="Only these rules (repeatable); default all.",
+
+class SplitSerializer(serializers.Serializer):
+    suppliers = serializers.IntegerField()
+    vehicle_models = serializers.IntegerField()
+
+
+class StackLayerSerializer(serializers.Serializer):
+    layer = serializers.ChoiceField(choices=[layer.name for layer in MODEL_LAYERS])
+    description = serializers.CharField()
+    items = StackItemSerializer(many=True)
+    by_country = CountryCountSerializer(many=True)
+    domestic = SplitSerializer(
+        help_text="Suppliers from the brand's home country, and models using them."
     )
-    accepted = serializers.BooleanField(
+    foreign = SplitSerializer(help_text="Suppliers from elsewhere, and models using them.")
+
+
+class StackPartnershipSerializer(serializers.Serializer):
+    partnership = SummarySerializer()
+    partner = SupplierSerializer()
+    level = serializers.ChoiceField(
+        choices=["brand", "group"], help_text="The brand's own deal, or its group's group-wide one."
+    )
+    scope = serializers.CharField()
+    started_on = serializers.DateField(allow_null=True)
+    ended_on = serializers.DateField(allow_null=True)
+
+
+class StackPartnerLayerSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PartnershipKind.choices)
+    partnerships = StackPartnershipSerializer(many=True)
+    domestic = serializers.IntegerField(help_text="Partners from the brand's home country.")
+    foreign = serializers.IntegerField(help_text="Partners from elsewhere.")
+
+
+class BrandStackSerializer(serializers.Serializer):
+    """A brand's smart stack on a date, layer by layer, with its suppliers' countries."""
+
+    brand = SummarySerializer()
+    group = SupplierSerializer()
+    home_country = serializers.CharField(help_text="The group's country: what counts as domestic.")
+    as_of = serializers.DateField()
+    vehicle_models = serializers.IntegerField(help_text="The brand's models on sale on that date.")
+    layers = StackLayerSerializer(many=True)
+    partners = StackPartnerLayerSerializer(many=True)
+
+
+class GraphNodeSerializer(serializers.Serializer):
+    """A company, brand, alliance, product or vehicle model."""
+
+    id = serializers.CharField(help_text='"<kind>:<slug>", e.g. "brand:aito".')
+    kind = serializers.ChoiceField(choices=NODE_KINDS)
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    name_zh = serializers.CharField(allow_blank=True)
+    country = serializers.CharField(
+        allow_null=True,
+        help_text="ISO 3166-1 alpha-2 code: a company's, or a brand's group's; null for the rest.",
+    )
+    url = serializers.URLField(allow_null=True, help_text="This node in the API.")
+
+
+class GraphEdgeSerializer(serializers.Serializer):
+    """A link between two nodes; fields after `ended_on` appear only on the kinds named."""
+
+    source = serializers.CharField(help_text="Id of the node the edge starts from.")
+    target = serializers.CharField(help_text="Id of the node the edge points to.")
+    kind = serializers.ChoiceField(
+        choices=[(kind, spec.description) for kind, spec in EDGE_KINDS.items()]
+    )
+    started_on = serializers.DateField(allow_null=True, help_text="Null when not dated.")
+    ended_on = serializers.DateField(allow_null=True, help_text="Null when ongoing or not dated.")
+    url = serializers.URLField(
+        required=False, help_text="holds, partners_with, member_of: the record in the API."
+    )
+    share_percent = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        coerce_to_string=False,
+        allow_null=True,
+        required=False,
+        help_text="holds: the stake in percent; null when the source gives none.",
+    )
+    partnership_kind = serializers.ChoiceField(
+        choices=PartnershipKind.choices, required=False, help_text="partners_with."
+    )
+    scope = serializers.CharField(
+        allow_blank=True, required=False, help_text="partners_with: what the deal covers."
+    )
+    announced_on = serializers.DateField(
+        allow_null=True, required=False, help_text="partners_with."
+    )
+    vehicle_models = serializers.IntegerField(
+        required=False, help_text="uses, from a brand: how many of its vehicle models use it."
+    )
+    role = serializers.ChoiceField(
+        choices=ChipRole.choices, required=False, help_text="uses, of a chip: what it does."
+    )
+    quantity = serializers.IntegerField(
         required=False,
         allow_null=True,
-        default=None,
-        help_text="true: only accepted findings; false: only those not accepted; default both.",
+        help_text="uses, from a vehicle model to a chip: chips fitted (null: not stated).",
     )
+    sources = serializers.ListField(
+        child=serializers.SlugField(), help_text="Slugs of the sources backing the link."
+    )
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # Attributes of other kinds are left out rather than shown as null.
+        return {name: value for name, value in data.items() if name in instance}
+
+
+class GraphCountsSerializer(serializers.Serializer):
+    nodes = serializers.IntegerField()
+    edges = serializers.IntegerField()
+
+
+class GraphSerializer(serializers.Serializer):
+    """The ecosystem graph: nodes, the edges between them, and how many of each."""
+
+    nodes = GraphNodeSerializer(many=True)
+    edges = GraphEdgeSerializer(many=True)
+    counts = GraphCountsSerializer()
 
 
 class AuditRecordSerializer(serializers.Serializer):

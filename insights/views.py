@@ -1,36 +1,46 @@
-"""Read-only analytics: deliveries over time, supplier dependencies, exposure."""
+"""Read-only analytics: deliveries over time, supplier dependencies, exposure, the
+ecosystem graph, a brand's stack and the consistency audit.
 
-from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
+Each view declares its parameters as a FilterSet (insights.filters) that the strict
+backend validates, as every list does; a selector (insights.selectors) builds the answer.
+"""
+
 from django.utils.translation import gettext
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
-from rest_framework.generics import GenericAPIView
-from rest_framework.renderers import JSONRenderer
+from rest_framework.generics import GenericAPIView, get_object_or_404
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from catalog.filters import StrictFilterBackend, reject_unknown_params
-from catalog.serializers import summary_of, supplier_of
+from catalog.filters import StrictFilterBackend
 from catalog.views import ErrorsAsJSONMixin
-from insights import audit, filters, selectors, serializers
+from insights import filters, serializers
+from insights.renderers import GraphMLRenderer
+from insights.selectors import audit, deliveries, graph, stack, suppliers
 from vehicles.models import Brand, Delivery
-from vehicles.selectors import brand_units, latest_year_of_figures, today
 
 
 class InsightView(ErrorsAsJSONMixin, GenericAPIView):
-    """An analysis over the rows a resource FilterSet selects; answers are not paginated.
+    """An answer built from the parameters its FilterSet declares; not paginated.
 
+    `queryset`, when set, is the rows the FilterSet selects (a ParameterSet selects none).
     `response_serializer` is the answer's shape; its `results` give the CSV columns,
     which CSV shows even when there are no rows."""
 
     filter_backends = [StrictFilterBackend]
-    response_serializer = None
     pagination_class = None
+    queryset = None
+    response_serializer = None
 
     def parse(self, request):
-        """(filtered queryset, cleaned parameters), or a 400 naming what is wrong."""
-        filterset = StrictFilterBackend().validated_filterset(request, self.get_queryset(), self)
-        return filterset.qs, filterset.form.cleaned_data
+        """(the rows selected, or None; the parameters given, cleaned), or a 400 naming
+        what is wrong."""
+        rows = None if self.queryset is None else self.get_queryset()
+        filterset = StrictFilterBackend().validated_filterset(request, rows, self)
+        return (None if rows is None else filterset.qs), filterset.form.cleaned_data
+
+    def answer(self, data):
+        return Response(self.response_serializer(data).data)
 
 
 class DeliverySeriesView(InsightView):
@@ -45,54 +55,24 @@ class DeliverySeriesView(InsightView):
 
     queryset = Delivery.objects.all()
     filterset_class = filters.DeliverySeriesFilterSet
-
     response_serializer = serializers.DeliverySeriesSerializer
 
     @extend_schema(filters=True, responses={200: response_serializer})
     def get(self, request):
-        deliveries, params = self.parse(request)
-        group_by = params.get("group_by") or "alliance"
-        period = params.get("period") or "month"
+        rows, params = self.parse(request)
         try:
-            first, last, points = selectors.delivery_series(
-                deliveries,
-                group_by=group_by,
-                period=period,
-                first_month=params.get("month__gte"),
-                last_month=params.get("month__lte"),
-                current_month=today().replace(day=1),
+            return self.answer(
+                deliveries.delivery_series_answer(
+                    rows,
+                    group_by=params.get("group_by"),
+                    period=params.get("period"),
+                    first_month=params.get("month__gte"),
+                    last_month=params.get("month__lte"),
+                    request=request,
+                )
             )
-        except selectors.TooManyPoints as error:
-            raise ValidationError(
-                {
-                    "period": [
-                        gettext(
-                            "The answer would have %(points)s points (series times periods); "
-                            "at most %(most)s are given at once. Narrow it: fewer months "
-                            "(month__gte, month__lte), a longer period (quarter, year), or "
-                            "fewer series (alliance, brand, group)."
-                        )
-                        % {
-                            "points": f"{error.points:,}",
-                            "most": f"{selectors.MAX_SERIES_POINTS:,}",
-                        }
-                    ]
-                }
-            ) from None
-        for point in points:
-            point["key"] = summary_of(*point["key"], request)
-        return Response(
-            self.response_serializer(
-                {
-                    "group_by": group_by,
-                    "period": period,
-                    "figures": selectors.FIGURES_USED[group_by],
-                    "first_month": first,
-                    "last_month": last,
-                    "results": points,
-                }
-            ).data
-        )
+        except deliveries.TooManyPoints as error:
+            raise ValidationError({"period": [str(error)]}) from None
 
 
 class DependenciesView(InsightView):
@@ -107,36 +87,19 @@ class DependenciesView(InsightView):
 
     queryset = Brand.objects.all()
     filterset_class = filters.DependencyFilterSet
-
     response_serializer = serializers.DependenciesSerializer
 
     @extend_schema(filters=True, responses={200: response_serializer})
     def get(self, request):
-        brands, params = self.parse(request)
-        brands = Brand.objects.filter(pk__in=brands.values("pk"))
-        weight_from = params.get("weight_from")
-        weight_to = params.get("weight_to")
-        if not (weight_from and weight_to):
-            latest = latest_year_of_figures(brands)
-            if latest:
-                weight_from, weight_to = weight_from or latest[0], weight_to or latest[1]
-        as_of = params.get("active_on") or today()
-        return Response(
-            self.response_serializer(
-                {
-                    "brands": brands.count(),
-                    "weight_from": weight_from,
-                    "weight_to": weight_to,
-                    "as_of": as_of,
-                    "results": selectors.dependencies(
-                        brands,
-                        layers=set(params.get("layer") or ()),
-                        weight_from=weight_from,
-                        weight_to=weight_to,
-                        as_of=as_of,
-                    ),
-                }
-            ).data
+        rows, params = self.parse(request)
+        return self.answer(
+            suppliers.dependencies_answer(
+                rows,
+                layers=params.get("layer") or (),
+                weight_from=params.get("weight_from"),
+                weight_to=params.get("weight_to"),
+                as_of=params.get("active_on"),
+            )
         )
 
 
@@ -151,15 +114,12 @@ class ExposureView(InsightView):
 
     queryset = Brand.objects.all()
     filterset_class = filters.ExposureFilterSet
-
     response_serializer = serializers.ExposureSerializer
 
     @extend_schema(filters=True, responses={200: response_serializer})
     def get(self, request):
-        brands, params = self.parse(request)
-        companies = list(params.get("company") or [])
-        countries = sorted(params.get("country") or [])
-        if not companies and not countries:
+        rows, params = self.parse(request)
+        if not params.get("company") and not params.get("country"):
             raise ValidationError(
                 {
                     "company": [
@@ -167,87 +127,91 @@ class ExposureView(InsightView):
                     ]
                 }
             )
-        include = params.get("include_subsidiaries")
-        include = True if include is None else include
-        ids = {company.pk for company in companies}
-        if include:
-            ids = selectors.with_subsidiaries(ids)
-
-        def supplier(path):
-            condition = Q(**{f"{path}__in": ids}) if ids else Q()
-            if countries:
-                condition |= Q(**{f"{path}__country__in": countries})
-            return condition
-
-        as_of = params.get("as_of") or today()
-        brands = Brand.objects.filter(pk__in=brands.values("pk"))
-        hits, by_id = selectors.exposure(brands, supplier=supplier, as_of=as_of)
-        month_from = params.get("month_from")
-        month_to = params.get("month_to")
-        if not (month_from and month_to):
-            latest = latest_year_of_figures(brands.filter(pk__in=list(hits)))
-            if latest:
-                month_from, month_to = month_from or latest[0], month_to or latest[1]
-        units = brand_units(list(hits), month_from, month_to) if month_from and month_to else {}
-        results = []
-        for brand_id, entry in sorted(hits.items(), key=lambda item: by_id[item[0]].name):
-            brand = by_id[brand_id]
-            brand_units_, months = units.get(brand_id, (None, 0))
-            results.append(
-                {
-                    "brand": summary_of("brand", brand.slug, brand.name, request),
-                    "group": supplier_of(
-                        brand.group.slug, brand.group.name, brand.group.country, request
-                    ),
-                    "layers": sorted(entry["layers"]),
-                    "vehicle_models": [
-                        {
-                            "vehicle_model": summary_of(
-                                "vehiclemodel", model["slug"], model["name"], request
-                            ),
-                            "layers": sorted(model["layers"]),
-                        }
-                        for model in sorted(entry["models"].values(), key=lambda m: m["slug"])
-                    ],
-                    "partnerships": [
-                        {
-                            "partnership": summary_of("partnership", deal.slug, str(deal), request),
-                            "partner": supplier_of(
-                                deal.partner.slug, deal.partner.name, deal.partner.country, request
-                            ),
-                            "kind": deal.kind,
-                        }
-                        for deal in entry["partnerships"]
-                    ],
-                    "units": brand_units_,
-                    "months_reported": months,
-                }
+        return self.answer(
+            suppliers.exposure_answer(
+                rows,
+                companies=params.get("company") or (),
+                countries=params.get("country") or (),
+                include_subsidiaries=params.get("include_subsidiaries"),
+                month_from=params.get("month_from"),
+                month_to=params.get("month_to"),
+                as_of=params.get("as_of"),
+                request=request,
             )
-        return Response(
-            self.response_serializer(
-                {
-                    "companies": [
-                        supplier_of(company.slug, company.name, company.country, request)
-                        for company in companies
-                    ],
-                    "countries": countries,
-                    "include_subsidiaries": include,
-                    "as_of": as_of,
-                    "month_from": month_from,
-                    "month_to": month_to,
-                    "totals": {
-                        "brands": len(results),
-                        "vehicle_models": sum(len(r["vehicle_models"]) for r in results),
-                        "brands_with_figures": sum(1 for r in results if r["units"] is not None),
-                        "units": sum(r["units"] or 0 for r in results),
-                    },
-                    "results": results,
-                }
-            ).data
         )
 
 
-class AuditView(ErrorsAsJSONMixin, GenericAPIView):
+GRAPHML_ANSWER = {
+    "type": "string",
+    "description": (
+        "GraphML 1.0, directed: the same nodes and edges, their fields as typed <data>; "
+        "lists joined with ';', null values left out."
+    ),
+}
+
+
+class GraphView(InsightView):
+    """The ecosystem as a graph of companies, brands, alliances and products.
+
+    Nodes are "<kind>:<slug>"; edges carry their kind, dates, sources and the attributes
+    of their kind. Without `node_kind`, vehicle models are left out and only linked
+    nodes are shown; with it, every node of the kinds listed. As JSON, or as GraphML
+    (`?format=graphml` or `Accept: application/graphml+xml`) for networkx and Gephi.
+    """
+
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, GraphMLRenderer]
+    filterset_class = filters.GraphFilterSet
+    response_serializer = serializers.GraphSerializer
+
+    @extend_schema(
+        filters=True,
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                response_serializer, description="The graph: nodes, edges and their counts."
+            ),
+            (200, "application/graphml+xml"): OpenApiResponse(
+                GRAPHML_ANSWER, description="The graph: nodes, edges and their counts."
+            ),
+        },
+    )
+    def get(self, request):
+        _, params = self.parse(request)
+        return self.answer(
+            graph.ecosystem_graph(
+                node_kinds=params.get("node_kind"),
+                edge_kinds=params.get("edge_kind"),
+                active_on=params.get("active_on"),
+                request=request,
+            )
+        )
+
+
+class StackView(InsightView):
+    """A brand's smart stack on a date, layer by layer, with its suppliers' countries.
+
+    For each layer (cockpit OS, driver-assist stack, ADAS, cockpit and connectivity
+    chips) the products the brand's vehicle models on sale use, each with its supplier
+    and how many models use it, and how many models rely on suppliers from each
+    country; then the partnerships in force. `as_of` picks the date (default today).
+    """
+
+    queryset = Brand.objects.select_related("group")
+    filterset_class = filters.BrandStackFilterSet
+    response_serializer = serializers.BrandStackSerializer
+
+    @extend_schema(
+        filters=True,
+        responses={200: response_serializer},
+        summary="A brand's smart stack: cockpit OS, driver assist, chips and partners, by "
+        "supplier country",
+    )
+    def get(self, request, slug, format=None):
+        brands, params = self.parse(request)
+        brand = get_object_or_404(brands, slug=slug)
+        return self.answer(stack.brand_stack(brand, as_of=params.get("as_of"), request=request))
+
+
+class AuditView(InsightView):
     """The consistency audit: what breaks a rule the database cannot enforce.
 
     Runs the checks of `manage.py audit_catalog` (alliance totals below their brands' sum,
@@ -258,30 +222,14 @@ class AuditView(ErrorsAsJSONMixin, GenericAPIView):
     """
 
     renderer_classes = [JSONRenderer]
-    filter_backends = []
-    pagination_class = None
-    query_serializer = serializers.AuditQuerySerializer
+    filterset_class = filters.AuditFilterSet
     response_serializer = serializers.AuditSerializer
 
-    @extend_schema(parameters=[query_serializer], responses={200: response_serializer})
+    @extend_schema(filters=True, responses={200: response_serializer})
     def get(self, request):
-        query = self.query_serializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        reject_unknown_params(request, query.fields, ["rule"])
-        data = audit.report_as_data(audit.run_audit(rules=query.validated_data.get("rule")))
-        accepted = query.validated_data.get("accepted")
-        if accepted is not None:
-            data["findings"] = [f for f in data["findings"] if f["accepted"] == accepted]
-        for finding in data["findings"]:
-            for record in finding["records"]:
-                record["url"] = record_url(record, request)
-        return Response(self.response_serializer(data).data)
-
-
-def record_url(record, request):
-    """The API address of an audited record, or None for a kind the API does not serve."""
-    try:
-        path = reverse(f"{record['kind']}-detail", kwargs={"slug": record["slug"]})
-    except NoReverseMatch:
-        return None
-    return request.build_absolute_uri(path)
+        _, params = self.parse(request)
+        return self.answer(
+            audit.audit_answer(
+                rules=params.get("rule"), accepted=params.get("accepted"), request=request
+            )
+        )

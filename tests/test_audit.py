@@ -250,13 +250,22 @@ def test_a_researcher_reads_the_same_findings_from_the_api(world, client):
 
 
 @pytest.mark.parametrize(
-    ("query", "param"),
-    [("rule=nope", "rule"), ("accepted=maybe", "accepted"), ("colour=red", "colour")],
+    ("query", "param", "message"),
+    [
+        ("rule=nope", "rule", "Unknown rule 'nope'. Accepted: alliance_total_below_members, "),
+        ("accepted=maybe", "accepted", "Enter true or false."),
+        ("accepted=yes", "accepted", "Enter true or false."),
+        ("accepted=true&accepted=false", "accepted", "Give this parameter once"),
+        ("colour=red", "colour", "Unknown query parameter. Accepted: accepted, format, rule."),
+    ],
 )
-def test_the_audit_endpoint_refuses_what_it_does_not_take(world, client, query, param):
+def test_the_audit_endpoint_refuses_what_it_does_not_take(world, client, query, param, message):
+    # Its parameters are read as every list's are: one spelling of a boolean, one value.
     response = client.get(f"/api/v1/insights/audit/?{query}")
     assert response.status_code == 400
-    assert list(response.json()["errors"]) == [param]
+    errors = response.json()["errors"]
+    assert list(errors) == [param]
+    assert errors[param][0].startswith(message)
 
 
 def test_the_audit_takes_the_same_queries_however_large_the_catalog(world, client):

@@ -165,12 +165,27 @@ def test_a_stack_answers_for_a_past_date(world, client):
 
 
 @pytest.mark.parametrize(
-    ("query", "param"), [("as_of=2025-02-30", "as_of"), ("asof=2025-01-01", "asof")]
+    ("query", "param", "message"),
+    [
+        ("as_of=2025-02-30", "as_of", "'2025-02-30' is not a date"),
+        ("as_of=", "as_of", "Give a value, or leave the parameter out."),
+        ("as_of=2025-01-01&as_of=2025-02-01", "as_of", "Give this parameter once"),
+        ("asof=2025-01-01", "asof", "Unknown query parameter. Accepted: as_of, format."),
+    ],
 )
-def test_stack_parameters_are_strict(world, client, query, param):
+def test_stack_parameters_are_strict(world, client, query, param, message):
     response = client.get(f"/api/v1/brands/aito/stack/?{query}")
     assert response.status_code == 400
-    assert list(response.json()["errors"]) == [param]
+    errors = response.json()["errors"]
+    assert list(errors) == [param]
+    assert errors[param][0].startswith(message)
+
+
+def test_a_stack_is_also_read_with_a_format_suffix_like_the_brand_itself(world, client):
+    suffixed = client.get("/api/v1/brands/lynk-co/stack.json?as_of=2024-06-30")
+    assert suffixed.status_code == 200, suffixed.content
+    assert suffixed.json() == get(client, "/api/v1/brands/lynk-co/stack/?as_of=2024-06-30")
+    assert client.get("/api/v1/brands/nobody/stack/").json()["code"] == "not_found"
 
 
 def test_dependencies_share_of_brands_and_models_by_country(gap, client):

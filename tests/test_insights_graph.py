@@ -455,38 +455,50 @@ def test_graphml_declares_typed_keys_and_is_chosen_by_the_accept_header(world, c
 
 
 @pytest.mark.parametrize(
-    ("query", "param", "message"),
+    ("query", "param", "code", "message"),
     [
         (
             "node_kind=bogus",
             "node_kind",
+            "invalid_choice",
             "Unknown node kind 'bogus'. Accepted: company, brand, alliance, operating_system, "
             "driver_assist_stack, chip, vehicle_model.",
         ),
-        ("edge_kind=owns", "edge_kind", "Unknown edge kind 'owns'."),
+        ("edge_kind=owns", "edge_kind", "invalid_choice", "Unknown edge kind 'owns'."),
+        ("edge_kind=", "edge_kind", "empty", "Give a value, or leave the parameter out."),
         (
             "active_on=2025-13-01",
             "active_on",
+            "invalid_date",
             "'2025-13-01' is not a date: that day does not exist in the calendar.",
         ),
         (
             "active_on=2025-01-01&active_on=2025-02-01",
             "active_on",
+            "invalid",
             "Give this parameter once; it takes one value, not 2.",
         ),
-        ("colour=red", "colour", "Unknown query parameter. Accepted: active_on, edge_kind"),
-        ("format=csv", "format", "Unknown format 'csv'."),
+        (
+            "colour=red",
+            "colour",
+            "invalid",
+            "Unknown query parameter. Accepted: active_on, edge_kind",
+        ),
+        ("format=csv", "format", "invalid", "Unknown format 'csv'."),
     ],
 )
 @pytest.mark.parametrize("accept", ["application/json", GRAPHML])
-def test_a_wrong_parameter_is_a_json_400_naming_it(world, client, query, param, message, accept):
+def test_a_wrong_parameter_is_a_json_400_naming_it(
+    world, client, query, param, code, message, accept
+):
+    # The graph's parameters are checked as every list's are, with the same codes.
     response = client.get(f"{URL}?{query}", HTTP_ACCEPT=accept)
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     body = response.json()
     assert (body["status"], body["code"], body["detail"]) == (
         400,
-        "invalid",
+        code,
         f"Invalid input: {param}.",
     )
     assert list(body["errors"]) == [param]

@@ -237,7 +237,7 @@ def test_the_big_lists_documented_orders_are_indexed(world, on_postgres):
 
 
 def test_a_series_too_big_to_answer_at_once_says_how_to_narrow_it(world, client):
-    from insights import selectors
+    from insights.selectors import deliveries as selectors
 
     url = "/api/v1/insights/deliveries/?group_by=alliance&period=month"
     points = len(client.get(url).json()["results"])

@@ -9,11 +9,11 @@ function here answers with a fixed number of queries, whatever the catalog's siz
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from catalog.filters import in_force
-from vehicles.models import Delivery, Partnership, VehicleModel, VehicleModelChip
+from vehicles.models import Delivery, Partnership, VehicleModelChip
 
 HOME_COUNTRY = "CN"
 
@@ -164,55 +164,3 @@ def latest_year_of_figures(brands):
 
 def today():
     return timezone.localdate()
-
-
-def brand_stack(brand, as_of):
-    """A brand's smart stack on a date.
-
-    Returns ({layer: {"items": [...], "by_country": [...]}}, partnerships, model count):
-    per layer, each product with its supplier (and country) and how many of the brand's
-    models on sale use it, and per supplier country how many distinct models rely on
-    it; then the partnerships in force (the brand's and its group's).
-    """
-    models = VehicleModel.objects.filter(in_service(as_of), brand=brand)
-    layers = {}
-    for layer in MODEL_LAYERS:
-        items = (
-            layer.rows(models)
-            .values(
-                product_slug=_f(layer.product, "slug"),
-                product_name=_f(layer.product, "name"),
-                supplier_slug=_f(layer.supplier, "slug"),
-                supplier_name=_f(layer.supplier, "name"),
-                supplier_country=_f(layer.supplier, "country"),
-            )
-            .annotate(vehicle_models=Count(layer.path("id"), distinct=True))
-            .order_by("-vehicle_models", "product_slug")
-        )
-        by_country = (
-            layer.rows(models)
-            .values(country=_f(layer.supplier, "country"))
-            .annotate(
-                suppliers=Count(_f(layer.supplier, "id"), distinct=True),
-                vehicle_models=Count(layer.path("id"), distinct=True),
-            )
-            .order_by("country")
-        )
-        home = Q(**{f"{layer.supplier}__country": brand.group.country.code})
-        split = layer.rows(models).aggregate(
-            domestic_suppliers=Count(_f(layer.supplier, "id"), distinct=True, filter=home),
-            foreign_suppliers=Count(_f(layer.supplier, "id"), distinct=True, filter=~home),
-            domestic_models=Count(layer.path("id"), distinct=True, filter=home),
-            foreign_models=Count(layer.path("id"), distinct=True, filter=~home),
-        )
-        layers[layer.name] = {"items": list(items), "by_country": list(by_country), **split}
-    partnerships = (
-        brand_partnerships(type(brand).objects.filter(pk=brand.pk), as_of)
-        .select_related("partner", "brand", "carmaker")
-        .order_by("kind", "partner__name", "slug")
-    )
-    return layers, list(partnerships), models.count()
-
-
-def _f(path, field):
-    return F(f"{path}__{field}")

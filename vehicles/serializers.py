@@ -5,10 +5,7 @@ from catalog.serializers import (
     CatalogSerializer,
     MonthField,
     SummaryField,
-    SummarySerializer,
     strict,
-    summary_of,
-    supplier_of,
 )
 from partners.models import Chip
 from vehicles.models import (
@@ -19,11 +16,9 @@ from vehicles.models import (
     DeliveryGap,
     DeliveryTotal,
     Partnership,
-    PartnershipKind,
     VehicleModel,
     VehicleModelChip,
 )
-from vehicles.selectors import MODEL_LAYERS, brand_stack
 from vehicles.services import set_vehicle_model_chips
 
 STAMPS = ["sources", "created", "updated"]
@@ -211,149 +206,6 @@ class DeliveryTotalSerializer(CatalogSerializer):
             "note",
             *STAMPS,
         ]
-
-
-class SupplierSerializer(serializers.Serializer):
-    """A supplier company as shown in analyses: summary plus its country."""
-
-    slug = serializers.SlugField()
-    name = serializers.CharField()
-    url = serializers.URLField(allow_null=True)
-    country = serializers.CharField(help_text="ISO 3166-1 alpha-2 code.")
-
-
-class CountryCountSerializer(serializers.Serializer):
-    country = serializers.CharField(help_text="ISO 3166-1 alpha-2 code.")
-    suppliers = serializers.IntegerField()
-    vehicle_models = serializers.IntegerField()
-
-
-class StackItemSerializer(serializers.Serializer):
-    product = SummarySerializer()
-    supplier = SupplierSerializer()
-    vehicle_models = serializers.IntegerField(help_text="The brand's models on sale using it.")
-
-
-class SplitSerializer(serializers.Serializer):
-    suppliers = serializers.IntegerField()
-    vehicle_models = serializers.IntegerField()
-
-
-class StackLayerSerializer(serializers.Serializer):
-    layer = serializers.ChoiceField(choices=[layer.name for layer in MODEL_LAYERS])
-    description = serializers.CharField()
-    items = StackItemSerializer(many=True)
-    by_country = CountryCountSerializer(many=True)
-    domestic = SplitSerializer(
-        help_text="Suppliers from the brand's home country, and models using them."
-    )
-    foreign = SplitSerializer(help_text="Suppliers from elsewhere, and models using them.")
-
-
-class StackPartnershipSerializer(serializers.Serializer):
-    partnership = SummarySerializer()
-    partner = SupplierSerializer()
-    level = serializers.ChoiceField(
-        choices=["brand", "group"], help_text="The brand's own deal, or its group's group-wide one."
-    )
-    scope = serializers.CharField()
-    started_on = serializers.DateField(allow_null=True)
-    ended_on = serializers.DateField(allow_null=True)
-
-
-class StackPartnerLayerSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=PartnershipKind.choices)
-    partnerships = StackPartnershipSerializer(many=True)
-    domestic = serializers.IntegerField(help_text="Partners from the brand's home country.")
-    foreign = serializers.IntegerField(help_text="Partners from elsewhere.")
-
-
-class BrandStackSerializer(serializers.Serializer):
-    """A brand's smart stack on a date, layer by layer, with its suppliers' countries."""
-
-    brand = SummarySerializer()
-    group = SupplierSerializer()
-    home_country = serializers.CharField(help_text="The group's country: what counts as domestic.")
-    as_of = serializers.DateField()
-    vehicle_models = serializers.IntegerField(help_text="The brand's models on sale on that date.")
-    layers = StackLayerSerializer(many=True)
-    partners = StackPartnerLayerSerializer(many=True)
-
-    @classmethod
-    def build(cls, brand, as_of, request):
-        """The response document, from vehicles.selectors.brand_stack()."""
-        layers, partnerships, model_count = brand_stack(brand, as_of)
-        home = brand.group.country.code
-        by_kind = {}
-        for deal in partnerships:
-            by_kind.setdefault(deal.kind, []).append(deal)
-        return {
-            "brand": summary_of("brand", brand.slug, brand.name, request),
-            "group": supplier_of(brand.group.slug, brand.group.name, home, request),
-            "home_country": home,
-            "as_of": as_of,
-            "vehicle_models": model_count,
-            "layers": [
-                {
-                    "layer": layer.name,
-                    "description": layer.description,
-                    "items": [
-                        {
-                            "product": summary_of(
-                                layer.product_model,
-                                row["product_slug"],
-                                row["product_name"],
-                                request,
-                            ),
-                            "supplier": supplier_of(
-                                row["supplier_slug"],
-                                row["supplier_name"],
-                                row["supplier_country"],
-                                request,
-                            ),
-                            "vehicle_models": row["vehicle_models"],
-                        }
-                        for row in layers[layer.name]["items"]
-                    ],
-                    "by_country": layers[layer.name]["by_country"],
-                    "domestic": {
-                        "suppliers": layers[layer.name]["domestic_suppliers"],
-                        "vehicle_models": layers[layer.name]["domestic_models"],
-                    },
-                    "foreign": {
-                        "suppliers": layers[layer.name]["foreign_suppliers"],
-                        "vehicle_models": layers[layer.name]["foreign_models"],
-                    },
-                }
-                for layer in MODEL_LAYERS
-            ],
-            "partners": [
-                {
-                    "kind": kind,
-                    "partnerships": [
-                        {
-                            "partnership": summary_of("partnership", deal.slug, str(deal), request),
-                            "partner": supplier_of(
-                                deal.partner.slug,
-                                deal.partner.name,
-                                deal.partner.country.code,
-                                request,
-                            ),
-                            "level": "brand" if deal.brand_id else "group",
-                            "scope": deal.scope,
-                            "started_on": deal.started_on or deal.announced_on,
-                            "ended_on": deal.ended_on,
-                        }
-                        for deal in deals
-                    ],
-                    "domestic": len(
-                        {d.partner_id for d in deals if d.partner.country.code == home}
-                    ),
-                    "foreign": len({d.partner_id for d in deals if d.partner.country.code != home}),
-                }
-                for kind, deals in by_kind.items()
-            ],
-        }
 
 
 class DeliveryGapSerializer(CatalogSerializer):

@@ -1,11 +1,5 @@
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers as drf_serializers
-from rest_framework.decorators import action
-from rest_framework.response import Response
 
-from catalog.filters import reject_unknown_params
-from catalog.serializers import DateField
 from catalog.views import CatalogViewSet
 from partners.views import SOURCES
 from vehicles import filters, serializers
@@ -19,17 +13,6 @@ from vehicles.models import (
     VehicleModel,
     VehicleModelChip,
 )
-from vehicles.selectors import today
-
-
-class AsOfSerializer(drf_serializers.Serializer):
-    as_of = DateField(
-        required=False,
-        help_text=(
-            "Answer for this date (YYYY-MM-DD) from the dated links; default: today. Both "
-            "ends of a period are inclusive: a link that ends on this date is in force on it."
-        ),
-    )
 
 
 class BrandViewSet(CatalogViewSet):
@@ -40,27 +23,6 @@ class BrandViewSet(CatalogViewSet):
     filterset_class = filters.BrandFilterSet
     ordering_fields = ["slug", "name", "launched", "created", "updated"]
     ordering = ["name"]
-
-    @extend_schema(
-        parameters=[AsOfSerializer],
-        responses={200: serializers.BrandStackSerializer},
-        summary="A brand's smart stack: cockpit OS, driver assist, chips and partners, by supplier country",
-    )
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
-    def stack(self, request, slug=None):
-        """A brand's smart stack on a date, layer by layer, with its suppliers' countries.
-
-        For each layer (cockpit OS, driver-assist stack, ADAS, cockpit and connectivity
-        chips) the products the brand's vehicle models on sale use, each with its supplier
-        and how many models use it, and how many models rely on suppliers from each
-        country; then the partnerships in force. `as_of` picks the date (default today).
-        """
-        query = AsOfSerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        reject_unknown_params(request, query.fields)
-        brand = self.get_object()
-        as_of = query.validated_data.get("as_of") or today()
-        return Response(serializers.BrandStackSerializer.build(brand, as_of, request))
 
 
 class VehicleModelViewSet(CatalogViewSet):

@@ -1,37 +1,18 @@
-"""The analyses behind /api/v1/insights/: each a fixed number of grouped queries.
+"""Delivered units over time, by alliance, brand or carmaker group: /insights/deliveries/.
 
-The database does the counting and summing (annotate/aggregate, DISTINCT); Python only
-lays the grouped rows out as periods, layers and brands.
+A fixed number of grouped queries: the database does the counting and summing
+(annotate/aggregate, DISTINCT); Python only lays the grouped rows out as periods.
 """
 
 import datetime
-from collections import defaultdict
 
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
+from django.utils.translation import gettext
 
-from partners.models import Company
-from vehicles.models import (
-    Brand,
-    Delivery,
-    DeliveryGap,
-    DeliveryTotal,
-    Precision,
-    VehicleModel,
-    VehicleModelChip,
-)
-from vehicles.selectors import (
-    HOME_COUNTRY,
-    MODEL_LAYERS,
-    Layer,
-    brand_partnerships,
-    brand_units,
-    in_service,
-    months_before,
-    preferred_brand_figures,
-)
-
-# --- deliveries over time -------------------------------------------------------------
+from catalog.serializers import summary_of
+from vehicles.models import Delivery, DeliveryGap, DeliveryTotal, Precision
+from vehicles.selectors import months_before, preferred_brand_figures, today
 
 TRUNCATE = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -82,6 +63,14 @@ class TooManyPoints(ValueError):
     def __init__(self, points):
         super().__init__(points)
         self.points = points
+
+    def __str__(self):
+        return gettext(
+            "The answer would have %(points)s points (series times periods); "
+            "at most %(most)s are given at once. Narrow it: fewer months "
+            "(month__gte, month__lte), a longer period (quarter, year), or "
+            "fewer series (alliance, brand, group)."
+        ) % {"points": f"{self.points:,}", "most": f"{MAX_SERIES_POINTS:,}"}
 
 
 def refuse_too_many_points(grouped, first_month, last_month, period):
@@ -201,6 +190,34 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
     return first_month, last_month, results
 
 
+def delivery_series_answer(
+    deliveries, *, group_by=None, period=None, first_month=None, last_month=None, request
+):
+    """The answer of /insights/deliveries/: the series of `deliveries` (already filtered)
+    by `group_by` (default alliance) and `period` (default month), each point's series
+    as a summary. TooManyPoints if it would be too large to give at once."""
+    group_by = group_by or "alliance"
+    period = period or "month"
+    first, last, points = delivery_series(
+        deliveries,
+        group_by=group_by,
+        period=period,
+        first_month=first_month,
+        last_month=last_month,
+        current_month=today().replace(day=1),
+    )
+    for point in points:
+        point["key"] = summary_of(*point["key"], request)
+    return {
+        "group_by": group_by,
+        "period": period,
+        "figures": FIGURES_USED[group_by],
+        "first_month": first,
+        "last_month": last,
+        "results": points,
+    }
+
+
 def group_members(rows, groups, first_month, last_month):
     """{group slug: ({brand slugs expected}, {(brand slug, month) reported})}.
 
@@ -285,222 +302,3 @@ def _precision(row):
 
 def _as_date(value):
     return value.date() if isinstance(value, datetime.datetime) else value
-
-
-# --- dependencies across brands ------------------------------------------------------
-
-
-def share(part, whole):
-    return round(part / whole, 4) if whole else None
-
-
-def weighted(pairs, weights):
-    """{country: units}: each brand's weight counted once per supplier country it relies on."""
-    units = defaultdict(int)
-    for brand_id, country in set(pairs):
-        units[country] += weights.get(brand_id, (0, 0))[0]
-    return units
-
-
-def split(counts, total, model_counts, model_total, units, unit_total):
-    """The figures of one side (domestic, foreign or a country) of a layer."""
-    return {
-        "brands": counts,
-        "brand_share": share(counts, total),
-        "vehicle_models": model_counts,
-        "model_share": share(model_counts, model_total) if model_counts is not None else None,
-        "units": units,
-        "weighted_share": share(units, unit_total),
-    }
-
-
-def layer_dependency(name, description, pairs, weights, *, totals=None, by_country=None):
-    """One layer's answer from its (brand, supplier country) pairs and optional model counts.
-
-    `totals` and `by_country` carry vehicle-model counts computed in the database; a
-    brand-level layer (telecom) has none.
-    """
-    brands_known = {brand for brand, _ in pairs}
-    weighted_brands = {brand for brand in brands_known if brand in weights}
-    unit_total = sum(weights[brand][0] for brand in weighted_brands)
-    units = weighted(pairs, weights)
-    brands_by_country = defaultdict(set)
-    for brand, country in pairs:
-        brands_by_country[country].add(brand)
-    domestic_brands = brands_by_country.get(HOME_COUNTRY, set())
-    foreign_brands = set().union(*(b for c, b in brands_by_country.items() if c != HOME_COUNTRY))
-    foreign_units = sum(weights.get(brand, (0, 0))[0] for brand in foreign_brands)
-    models = totals or {}
-    model_total = models.get("models")
-    model_rows = {row["country"]: row["models"] for row in (by_country or [])}
-    return {
-        "layer": name,
-        "description": description,
-        "brands": len(brands_known),
-        "vehicle_models": model_total,
-        "domestic": split(
-            len(domestic_brands),
-            len(brands_known),
-            models.get("domestic_models"),
-            model_total,
-            units.get(HOME_COUNTRY, 0),
-            unit_total,
-        ),
-        "foreign": split(
-            len(foreign_brands),
-            len(brands_known),
-            models.get("foreign_models"),
-            model_total,
-            foreign_units,
-            unit_total,
-        ),
-        "by_country": [
-            {
-                "country": country,
-                **split(
-                    len(brands_by_country[country]),
-                    len(brands_known),
-                    model_rows.get(country) if by_country is not None else None,
-                    model_total,
-                    units.get(country, 0),
-                    unit_total,
-                ),
-            }
-            for country in sorted(brands_by_country, key=lambda c: (-len(brands_by_country[c]), c))
-        ],
-        "weight_coverage": {
-            "brands_with_figures": len(weighted_brands),
-            "brands": len(brands_known),
-            "units": unit_total,
-        },
-    }
-
-
-def model_layer_dependency(layer: Layer, brands, weights):
-    rows = layer.rows(VehicleModel.objects.filter(brand__in=brands))
-    country = f"{layer.supplier}__country"
-    home = Q(**{country: HOME_COUNTRY})
-    model = layer.path("id")
-    totals = rows.aggregate(
-        models=Count(model, distinct=True),
-        domestic_models=Count(model, distinct=True, filter=home),
-        foreign_models=Count(model, distinct=True, filter=~home),
-    )
-    by_country = rows.values(country=F(country)).annotate(models=Count(model, distinct=True))
-    pairs = list(rows.values_list(layer.path("brand"), country).distinct())
-    return layer_dependency(
-        layer.name, layer.description, pairs, weights, totals=totals, by_country=list(by_country)
-    )
-
-
-def telecom_dependency(brands, weights, as_of):
-    """Telecom partners of the brands: their own deals and their groups' group-wide ones."""
-    deals = brand_partnerships(brands, as_of).filter(kind="telecom")
-    pairs = list(
-        deals.filter(brand__isnull=False).values_list("brand", "partner__country").distinct()
-    )
-    group_deals = (
-        deals.filter(carmaker__isnull=False).values_list("carmaker", "partner__country").distinct()
-    )
-    countries_by_group = defaultdict(set)
-    for group, country in group_deals:
-        countries_by_group[group].add(country)
-    for brand, group in brands.values_list("id", "group"):
-        pairs += [(brand, country) for country in countries_by_group.get(group, ())]
-    return layer_dependency("telecom", "Telecom partners, by operator", pairs, weights)
-
-
-def dependencies(brands, *, layers, weight_from, weight_to, as_of):
-    """Per layer, how many of the brands (and their models) rely on domestic and foreign
-    suppliers, by supplier country, weighted by the brands' deliveries in a period."""
-    weights = brand_units(brands, weight_from, weight_to) if weight_from and weight_to else {}
-    results = [
-        model_layer_dependency(layer, brands, weights)
-        for layer in MODEL_LAYERS
-        if not layers or layer.name in layers
-    ]
-    if not layers or "telecom" in layers:
-        results.append(telecom_dependency(brands, weights, as_of))
-    return results
-
-
-# --- exposure to a supplier or a country -----------------------------------------------
-
-EXTRA_LAYERS = [
-    Layer(
-        "adas_compute",
-        "Chips the driver-assist stack computes on, by designer",
-        "adas_stack__compute_chips",
-        "adas_stack__compute_chips__designer",
-        "",
-        "chip",
-    ),
-    Layer(
-        "chip_foundry",
-        "Chips fitted, by the foundry that makes them",
-        "chip",
-        "chip__foundry",
-        "vehicle_model",
-        "chip",
-        "any",
-    ),
-]
-
-
-def with_subsidiaries(company_ids):
-    """The companies and everything they control, directly or not (one query)."""
-    children = defaultdict(list)
-    for company, parent in Company.objects.filter(parent__isnull=False).values_list("id", "parent"):
-        children[parent].append(company)
-    found, todo = set(company_ids), list(company_ids)
-    while todo:
-        for child in children[todo.pop()]:
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def exposure(brands, *, supplier, as_of):
-    """Brands, vehicle models on sale and partnerships that depend on the suppliers.
-
-    `supplier(path)` is the Q object selecting supplier companies at a path. Returns
-    ({brand id: {"layers", "models": {id: {...}}, "partnerships": [...]}}, brands by id).
-    """
-    models = VehicleModel.objects.filter(in_service(as_of), brand__in=brands)
-    hits = defaultdict(lambda: {"layers": set(), "models": {}, "partnerships": []})
-    for layer in [*MODEL_LAYERS, *EXTRA_LAYERS]:
-        rows = (
-            VehicleModelChip.objects.filter(vehicle_model__in=models)
-            if layer.chip_role == "any"
-            else layer.rows(models)
-        )
-        found = (
-            rows.filter(supplier(layer.supplier))
-            .values_list(
-                layer.path("brand"), layer.path("id"), layer.path("slug"), layer.path("name")
-            )
-            .distinct()
-        )
-        for brand, model_id, slug, name in found:
-            entry = hits[brand]
-            entry["layers"].add(layer.name)
-            model = entry["models"].setdefault(
-                model_id, {"slug": slug, "name": name, "layers": set()}
-            )
-            model["layers"].add(layer.name)
-    deals = (
-        brand_partnerships(brands, as_of)
-        .filter(supplier("partner"))
-        .select_related("partner", "brand", "carmaker")
-        .order_by("slug")
-    )
-    group_brands = defaultdict(list)
-    for brand, group in brands.values_list("id", "group"):
-        group_brands[group].append(brand)
-    for deal in deals:
-        for brand in [deal.brand_id] if deal.brand_id else group_brands[deal.carmaker_id]:
-            hits[brand]["layers"].add(f"partnership:{deal.kind}")
-            hits[brand]["partnerships"].append(deal)
-    by_id = Brand.objects.select_related("group").in_bulk(list(hits))
-    return hits, by_id

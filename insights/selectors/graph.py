@@ -1,7 +1,7 @@
-"""The ecosystem as a graph, as JSON or as GraphML that networkx, Gephi and yEd open.
+"""The ecosystem as a graph: the answer of /insights/graph/ and the explorer's graph page.
 
-GET /api/v1/insights/graph/ answers {"nodes": [...], "edges": [...], "counts": {...}};
-`?format=graphml` or `Accept: application/graphml+xml` gives the same graph as GraphML 1.0.
+{"nodes": [...], "edges": [...], "counts": {...}}, written as JSON or (insights.renderers)
+as GraphML 1.0 that networkx, Gephi and yEd open.
 
 Nodes are rows of the catalog, identified as "<kind>:<slug>" (e.g. "brand:aito").
 Edges point from source to target; each has a kind, the period it was in force
@@ -39,34 +39,14 @@ counts are grouped in the database, and the sources of all cited rows come in on
 query. The number of queries depends on the kinds asked for, never on the number of rows.
 """
 
-import re
 from collections import defaultdict
-from decimal import Decimal
 from functools import cached_property
 from typing import NamedTuple
-from xml.etree import ElementTree
 
-from django import forms
 from django.db.models import BooleanField, CharField, Count, ExpressionWrapper, F, Value
-from django.utils.text import format_lazy
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
-from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from catalog.filters import (
-    MultiValueFormField,
-    StrictDateField,
-    in_force,
-    reject_unknown_form_params,
-)
+from catalog.filters import in_force
 from catalog.serializers import url_for
-from catalog.views import ErrorsAsJSONMixin
 from partners.models import (
     Alliance,
     Chip,
@@ -78,9 +58,7 @@ from partners.models import (
 from vehicles.models import (
     AllianceMembership,
     Brand,
-    ChipRole,
     Partnership,
-    PartnershipKind,
     VehicleModel,
     VehicleModelChip,
 )
@@ -596,299 +574,11 @@ def edge_order(link):
     )
 
 
-# Query parameters.
-
-
-def kind_choice(kinds, noun):
-    return forms.ChoiceField(
-        choices=[(kind, kind) for kind in kinds],
-        error_messages={
-            "invalid_choice": format_lazy(
-                _("Unknown {noun} '%(value)s'. Accepted: {accepted}."),
-                noun=noun,
-                accepted=", ".join(kinds),
-            )
-        },
-    )
-
-
-class GraphParameters(forms.Form):
-    """The graph's query parameters, parsed strictly: a wrong value is a 400 naming it."""
-
-    node_kind = MultiValueFormField(inner=kind_choice(NODE_KINDS, _("node kind")), required=False)
-    edge_kind = MultiValueFormField(
-        inner=kind_choice(tuple(EDGE_KINDS), _("edge kind")), required=False
-    )
-    active_on = StrictDateField(required=False)
-
-    @classmethod
-    def parse(cls, query_params):
-        """Cleaned {node_kinds, edge_kinds, active_on}, or a ValidationError per parameter."""
-        form = cls(query_params)
-        errors = (
-            {}
-            if form.is_valid()
-            else {name: list(messages) for name, messages in form.errors.items()}
-        )
-        if len(query_params.getlist("active_on")) > 1:
-            errors.setdefault("active_on", []).append(gettext("Give one date."))
-        if errors:
-            raise ValidationError(errors)
-        return {
-            "node_kinds": form.cleaned_data["node_kind"] or (),
-            "edge_kinds": form.cleaned_data["edge_kind"] or (),
-            "active_on": form.cleaned_data["active_on"],
-        }
-
-
-GRAPH_PARAMETERS = [
-    OpenApiParameter(
-        "node_kind",
-        OpenApiTypes.STR,
-        many=True,
-        enum=NODE_KINDS,
-        description=(
-            "Only nodes of these kinds, every one of them even if unlinked; repeat for more. "
-            "Default: every kind but vehicle_model, and only the nodes an edge touches."
-        ),
-    ),
-    OpenApiParameter(
-        "edge_kind",
-        OpenApiTypes.STR,
-        many=True,
-        enum=tuple(EDGE_KINDS),
-        description="Only edges of these kinds; repeat for more. Default: all.\n\n"
-        + "\n".join(f"* `{kind}`: {spec.description}" for kind, spec in EDGE_KINDS.items()),
-    ),
-    OpenApiParameter(
-        "active_on",
-        OpenApiTypes.DATE,
-        description=(
-            "Only the dated edges in force on this date (YYYY-MM-DD): started on or before "
-            "it, not ended before it. Undated edges are kept."
-        ),
-    ),
-]
-
-
-# Response components.
-
-
-class GraphNodeSerializer(serializers.Serializer):
-    """A company, brand, alliance, product or vehicle model."""
-
-    id = serializers.CharField(help_text='"<kind>:<slug>", e.g. "brand:aito".')
-    kind = serializers.ChoiceField(choices=NODE_KINDS)
-    slug = serializers.SlugField()
-    name = serializers.CharField()
-    name_zh = serializers.CharField(allow_blank=True)
-    country = serializers.CharField(
-        allow_null=True,
-        help_text="ISO 3166-1 alpha-2 code: a company's, or a brand's group's; null for the rest.",
-    )
-    url = serializers.URLField(allow_null=True, help_text="This node in the API.")
-
-
-class GraphEdgeSerializer(serializers.Serializer):
-    """A link between two nodes; fields after `ended_on` appear only on the kinds named."""
-
-    source = serializers.CharField(help_text="Id of the node the edge starts from.")
-    target = serializers.CharField(help_text="Id of the node the edge points to.")
-    kind = serializers.ChoiceField(
-        choices=[(kind, spec.description) for kind, spec in EDGE_KINDS.items()]
-    )
-    started_on = serializers.DateField(allow_null=True, help_text="Null when not dated.")
-    ended_on = serializers.DateField(allow_null=True, help_text="Null when ongoing or not dated.")
-    url = serializers.URLField(
-        required=False, help_text="holds, partners_with, member_of: the record in the API."
-    )
-    share_percent = serializers.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        coerce_to_string=False,
-        allow_null=True,
-        required=False,
-        help_text="holds: the stake in percent; null when the source gives none.",
-    )
-    partnership_kind = serializers.ChoiceField(
-        choices=PartnershipKind.choices, required=False, help_text="partners_with."
-    )
-    scope = serializers.CharField(
-        allow_blank=True, required=False, help_text="partners_with: what the deal covers."
-    )
-    announced_on = serializers.DateField(
-        allow_null=True, required=False, help_text="partners_with."
-    )
-    vehicle_models = serializers.IntegerField(
-        required=False, help_text="uses, from a brand: how many of its vehicle models use it."
-    )
-    role = serializers.ChoiceField(
-        choices=ChipRole.choices, required=False, help_text="uses, of a chip: what it does."
-    )
-    quantity = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        help_text="uses, from a vehicle model to a chip: chips fitted (null: not stated).",
-    )
-    sources = serializers.ListField(
-        child=serializers.SlugField(), help_text="Slugs of the sources backing the link."
-    )
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        # Attributes of other kinds are left out rather than shown as null.
-        return {name: value for name, value in data.items() if name in instance}
-
-
-class GraphCountsSerializer(serializers.Serializer):
-    nodes = serializers.IntegerField()
-    edges = serializers.IntegerField()
-
-
-class GraphSerializer(serializers.Serializer):
-    """The ecosystem graph: nodes, the edges between them, and how many of each."""
-
-    nodes = GraphNodeSerializer(many=True)
-    edges = GraphEdgeSerializer(many=True)
-    counts = GraphCountsSerializer()
-
-
-# GraphML.
-
-GRAPHML_NAMESPACE = "http://graphml.graphdrawing.org/xmlns"
-XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
-GRAPHML_SCHEMA = "http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def graphml_type(value):
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float | Decimal):
-        return "double"
-    return "string"
-
-
-def graphml_text(value):
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        value = ";".join(str(item) for item in value)
-    # XML 1.0 cannot carry most control characters, even escaped; a stray one in a
-    # name would make the whole document unreadable.
-    return NOT_XML.sub("", str(value))
-
-
-def is_empty(value):
-    # GraphML has no null: an unknown or empty value is simply not written.
-    return value is None or value == "" or value == []
-
-
-class GraphMLRenderer(BaseRenderer):
-    """`?format=graphml` or `Accept: application/graphml+xml`: the graph as GraphML 1.0.
-
-    Renders {"nodes": [{"id", ...}], "edges": [{"source", "target", ...}]}: every other
-    field becomes a <data> element under a <key> declared with its name and type
-    (boolean, int, double, else string), lists are joined with ';', and null or empty
-    values are left out.
-    """
-
-    media_type = "application/graphml+xml"
-    format = "graphml"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        root = ElementTree.Element(
-            "graphml",
-            {
-                "xmlns": GRAPHML_NAMESPACE,
-                "xmlns:xsi": XSI_NAMESPACE,
-                "xsi:schemaLocation": f"{GRAPHML_NAMESPACE} {GRAPHML_SCHEMA}",
-            },
-        )
-        node_keys = self.declare_keys(root, "node", data["nodes"], ("id",))
-        edge_keys = self.declare_keys(root, "edge", data["edges"], ("source", "target"))
-        graph = ElementTree.SubElement(root, "graph", id="ecosystem", edgedefault="directed")
-        for node in data["nodes"]:
-            element = ElementTree.SubElement(graph, "node", id=node["id"])
-            self.add_data(element, node, node_keys)
-        for link in data["edges"]:
-            element = ElementTree.SubElement(
-                graph, "edge", source=link["source"], target=link["target"]
-            )
-            self.add_data(element, link, edge_keys)
-        ElementTree.indent(root)
-        return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
-
-    @staticmethod
-    def declare_keys(root, domain, items, structural):
-        """<key> elements for the attributes of `items`; returns {attribute: key id}."""
-        types = {}  # in the order the fields first appear
-        for item in items:
-            for name, value in item.items():
-                if name not in structural:
-                    found = types.setdefault(name, set())
-                    if not is_empty(value):
-                        found.add(graphml_type(value))
-        keys = {}
-        for name, found in types.items():
-            if not found:
-                continue
-            if len(found) == 1:
-                (attr_type,) = found
-            else:
-                attr_type = "double" if found == {"int", "double"} else "string"
-            keys[name] = f"{domain}_{name}"
-            ElementTree.SubElement(
-                root,
-                "key",
-                {"id": keys[name], "for": domain, "attr.name": name, "attr.type": attr_type},
-            )
-        return keys
-
-    @staticmethod
-    def add_data(element, item, keys):
-        for name, key in keys.items():
-            value = item.get(name)
-            if not is_empty(value):
-                ElementTree.SubElement(element, "data", key=key).text = graphml_text(value)
-
-
-# The view.
-
-
-class GraphView(ErrorsAsJSONMixin, APIView):
-    """The ecosystem as a graph of companies, brands, alliances and products.
-
-    Nodes are "<kind>:<slug>"; edges carry their kind, dates, sources and the attributes
-    of their kind. Without `node_kind`, vehicle models are left out and only linked
-    nodes are shown; with it, every node of the kinds listed. As JSON, or as GraphML
-    (`?format=graphml` or `Accept: application/graphml+xml`) for networkx and Gephi.
-    """
-
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, GraphMLRenderer]
-
-    @extend_schema(
-        parameters=GRAPH_PARAMETERS,
-        responses={
-            (200, "application/json"): OpenApiResponse(
-                GraphSerializer, description="The graph: nodes, edges and their counts."
-            ),
-            (200, "application/graphml+xml"): OpenApiResponse(
-                {
-                    "type": "string",
-                    "description": (
-                        "GraphML 1.0, directed: the same nodes and edges, their fields as "
-                        "typed <data>; lists joined with ';', null values left out."
-                    ),
-                },
-                description="The graph: nodes, edges and their counts.",
-            ),
-        },
-    )
-    def get(self, request):
-        reject_unknown_form_params(request, GraphParameters)
-        graph = EcosystemGraph(**GraphParameters.parse(request.query_params), request=request)
-        return Response(GraphSerializer(graph.build()).data)
+def ecosystem_graph(*, node_kinds=(), edge_kinds=(), active_on=None, request=None):
+    """The graph of the node and edge kinds asked for (see the module docstring)."""
+    return EcosystemGraph(
+        node_kinds=node_kinds or (),
+        edge_kinds=edge_kinds or (),
+        active_on=active_on,
+        request=request,
+    ).build()
