@@ -13,10 +13,12 @@ import polib
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import translation
 
 from catalog.i18n import DERIVED_NAMES, derived_names, english, shown_models
+from tests.browser import log_in
 from tests.conftest import user_with
 
 ROOT = Path(settings.BASE_DIR)
@@ -330,6 +332,26 @@ def test_a_refused_admin_form_explains_in_chinese(world, staff_client):
     )
     assert response.status_code == 200
     assert "交付月份不能是未来的月份。" in response.content.decode()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_staff_switch_with_one_click_in_a_real_browser(visit):
+    """The switch is a plain form (the Content-Security-Policy allows no inline script)."""
+    log_in(visit, User.objects.create_superuser("chief", password="pw-for-tests"))
+    visit.open(reverse("admin:index"))
+    visit.page.get_by_role("button", name="简体中文").click()
+    visit.page.wait_for_load_state("networkidle")
+    assert visit.page.url == visit.origin + reverse("admin:index")
+    assert visit.page.locator("html").get_attribute("lang") == "zh-hans"
+    assert visit.page.locator("#site-name").inner_text() == "智能汽车生态目录"
+    assert visit.page.locator("#content h1").inner_text() == "数据录入"
+    visit.screenshot("admin-index-zh-hans")
+
+    visit.page.get_by_role("button", name="English").click()
+    visit.page.wait_for_load_state("networkidle")
+    assert visit.page.locator("#site-name").inner_text() == "Smart-vehicle ecosystem catalog"
+    visit.assert_clean()
 
 
 # --- the OpenAPI document ----------------------------------------------------------------
