@@ -22,6 +22,7 @@ from catalog.exceptions import django_validation_error
 from catalog.history import record_related_changes
 from catalog.i18n import interpolate_lazy
 from catalog.models import SLUG_CHARS, SLUG_MAX_LENGTH, ChangeRecord, Source
+from catalog.services import holds_exactly
 
 SLUG = re.compile(rf"{SLUG_CHARS}\Z")
 SLUG_SCHEMA = {"type": "string", "pattern": f"^{SLUG_CHARS}$", "maxLength": SLUG_MAX_LENGTH}
@@ -321,8 +322,7 @@ class CatalogSerializer(serializers.ModelSerializer):
         changed_links = {
             name
             for name, related in many.items()
-            if set(getattr(instance, name).values_list("pk", flat=True))
-            != {obj.pk for obj in related}
+            if not holds_exactly(getattr(instance, name), related)
         }
         saved = bool(changed_values or changed_links)
         if saved:

@@ -20,13 +20,13 @@ from django.db import models, transaction
 from catalog.history import LOADER_REASON as CHANGE_REASON
 from catalog.history import record_related_changes
 from catalog.models import Source
+from catalog.services import set_related
 from partners.models import (
     Alliance,
     Chip,
     Company,
     DriverAssistStack,
     OperatingSystem,
-    Role,
     Shareholding,
 )
 from partners.services import set_company_roles
@@ -39,8 +39,8 @@ from vehicles.models import (
     GapReason,
     Partnership,
     VehicleModel,
-    VehicleModelChip,
 )
+from vehicles.services import set_vehicle_model_chips
 
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -245,12 +245,18 @@ class Loader:
         related_changed = {
             name
             for name, objects in wanted.items()
-            if self.sync_set(getattr(instance, name), objects)
+            if set_related(getattr(instance, name), objects)
         }
-        if roles is not None and self.sync_roles(instance, roles, where):
-            related_changed.add("roles")
-        if chips is not None and self.sync_chips(instance, chips, where):
-            related_changed.add("chips")
+        fittings = self.fittings(chips, where) if chips is not None else None
+        try:
+            if roles is not None and set_company_roles(company=instance, roles=roles):
+                related_changed.add("roles")
+            if fittings is not None and set_vehicle_model_chips(
+                vehicle_model=instance, fittings=fittings, reason=CHANGE_REASON
+            ):
+                related_changed.add("chips")
+        except ValidationError as error:
+            raise SeedError(f"{where}: {error.message_dict}") from None
         if related_changed and not changed:
             # Only relations changed: the row is saved again so history records the change.
             instance._change_reason = CHANGE_REASON
@@ -261,55 +267,17 @@ class Loader:
         )
         self.stats[section.name][status] += 1
 
-    @staticmethod
-    def sync_set(manager, wanted):
-        """Make a many-to-many relation hold exactly `wanted`; True if it changed."""
-        if {obj.pk for obj in manager.all()} == {obj.pk for obj in wanted}:
-            return False
-        manager.set(wanted)
-        return True
-
-    def sync_roles(self, company, roles, where):
-        unknown = set(roles) - set(Role.values)
-        if unknown:
-            raise SeedError(
-                f"{where}: unknown roles {sorted(unknown)}; accepted: {sorted(Role.values)}"
-            )
-        return set_company_roles(company=company, roles=roles)
-
-    def sync_chips(self, vehicle_model, chips, where):
-        """Make the vehicle model's chip fittings match the records; True if anything changed."""
-        changed = False
-        wanted = {}
-        for item in chips:
-            chip = self.lookup(Chip, item.get("chip"), where)
-            key = (chip.pk, item.get("role"))
-            wanted[key] = item
-            fitting = VehicleModelChip.objects.filter(
-                vehicle_model=vehicle_model, chip=chip, role=item.get("role")
-            ).first()
-            quantity = item.get("quantity")
-            if fitting is None or fitting.quantity != quantity:
-                fitting = fitting or VehicleModelChip(
-                    vehicle_model=vehicle_model, chip=chip, role=item.get("role")
-                )
-                fitting.quantity = quantity
-                try:
-                    fitting.full_clean()
-                except ValidationError as error:
-                    raise SeedError(f"{where}: chip {item}: {error.message_dict}") from None
-                fitting._change_reason = CHANGE_REASON
-                fitting.save()
-                changed = True
-            sources = item.get("sources")
-            if sources:
-                changed |= self.sync_set(fitting.sources, self.lookup_many(Source, sources, where))
-        for fitting in vehicle_model.chip_fittings.all():
-            if (fitting.chip_id, fitting.role) not in wanted:
-                fitting._change_reason = CHANGE_REASON
-                fitting.delete()
-                changed = True
-        return changed
+    def fittings(self, chips, where):
+        """The records' chip fittings, with their chip and sources looked up by slug."""
+        return [
+            {
+                "chip": self.lookup(Chip, item.get("chip"), where),
+                "role": item.get("role"),
+                "quantity": item.get("quantity"),
+                "sources": self.lookup_many(Source, item.get("sources"), where),
+            }
+            for item in chips
+        ]
 
 
 def fixture_paths(directory=FIXTURES_DIR):
