@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV, JSON, XLSX
 
@@ -89,11 +90,21 @@ class RelationWidget(widgets.ForeignKeyWidget):
                 self.found[text] = named[0]
             elif named:
                 self.found[text] = ValueError(
-                    f"'{text}' names more than one {label}: give its slug."
+                    gettext("'%(text)s' names more than one %(label)s: give its slug.")
+                    % {"text": text, "label": label}
+                )
+            elif self.names:
+                self.found[text] = ValueError(
+                    gettext(
+                        "No %(label)s '%(text)s': give its slug or its English or Chinese name."
+                    )
+                    % {"label": label, "text": text}
                 )
             else:
-                how = " or its English or Chinese name" if self.names else ""
-                self.found[text] = ValueError(f"No {label} '{text}': give its slug{how}.")
+                self.found[text] = ValueError(
+                    gettext("No %(label)s '%(text)s': give its slug.")
+                    % {"label": label, "text": text}
+                )
 
     def clean(self, value, row=None, **kwargs):
         text = cell_text(value)
@@ -142,7 +153,10 @@ class SlugListWidget(widgets.ManyToManyWidget):
         missing = sorted({slug for slug in slugs if self.found[slug] is None})
         if missing:
             label = self.model._meta.verbose_name_plural
-            raise ValueError(f"No {label} with the slugs {', '.join(missing)}.")
+            raise ValueError(
+                gettext("No %(label)s with the slugs %(slugs)s.")
+                % {"label": label, "slugs": ", ".join(missing)}
+            )
         return list({slug: self.found[slug] for slug in slugs}.values())
 
     def render(self, value, obj=None, **kwargs):
@@ -162,15 +176,15 @@ class MonthWidget(widgets.Widget):
             value = value.date()
         if isinstance(value, datetime.date):
             if value.day != 1:
-                raise ValueError("Give a month as YYYY-MM, e.g. 2025-11.")
+                raise ValueError(gettext("Give a month as YYYY-MM, e.g. 2025-11."))
             return value
         match = MONTH.fullmatch(str(value).strip())
         if match is None:
-            raise ValueError("Give a month as YYYY-MM, e.g. 2025-11.")
+            raise ValueError(gettext("Give a month as YYYY-MM, e.g. 2025-11."))
         try:
             return datetime.date(int(match[1]), int(match[2]), 1)
         except ValueError:
-            raise ValueError("Give a month as YYYY-MM, e.g. 2025-11.") from None
+            raise ValueError(gettext("Give a month as YYYY-MM, e.g. 2025-11.")) from None
 
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else f"{value:%Y-%m}"
@@ -362,7 +376,10 @@ class CatalogResource(resources.ModelResource):
         number = kwargs.get("row_number")
         first = self.rows_by_slug.setdefault(instance.slug, number) if instance.slug else None
         if first is not None and first != number:
-            errors["slug"] = [f"Row {first} of this file is already about {instance.slug}."]
+            errors["slug"] = [
+                gettext("Row %(row)s of this file is already about %(slug)s.")
+                % {"row": first, "slug": instance.slug}
+            ]
         if errors:
             raise ValidationError(errors)
 
@@ -403,6 +420,10 @@ class CatalogResource(resources.ModelResource):
         raise ValidationError(
             {name: messages for name, messages in errors.items() if name not in follows}
         )
+
+    def after_import_row(self, row, row_result, **kwargs):
+        # The preview shows each row as read (with the slug made for it), not a diff.
+        row_result.diff = [cell_text(row.get(name)) for name in self.get_diff_headers()]
 
     def before_save_instance(self, instance, row, **kwargs):
         # Later rows of the file are checked against this one (catalog.validation).

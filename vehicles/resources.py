@@ -5,6 +5,7 @@ The columns are the API's fields (relations by slug, or by an unambiguous Englis
 Chinese name; months `YYYY-MM`; sources a list of slugs); see catalog.resources.
 """
 
+from django.utils.translation import gettext
 from import_export import fields, widgets
 
 from catalog.history import record_related_changes
@@ -106,18 +107,28 @@ class ChipsWidget(widgets.Widget):
             parts = [part.strip() for part in item.split(":")]
             if len(parts) not in (2, 3):
                 raise ValueError(
-                    f"'{item.strip()}': give chip:role or chip:role:quantity, e.g. orin-x:adas:2."
+                    gettext("'%(item)s': give chip:role or chip:role:quantity, e.g. orin-x:adas:2.")
+                    % {"item": item.strip()}
                 )
             chip = self.chip.clean(parts[0])
             if parts[1] not in ChipRole.values:
-                raise ValueError(f"'{parts[1]}' is not a chip role. Accepted: {roles}.")
+                raise ValueError(
+                    gettext("'%(role)s' is not a chip role. Accepted: %(roles)s.")
+                    % {"role": parts[1], "roles": roles}
+                )
             quantity = None
             if len(parts) == 3 and parts[2]:
                 if not parts[2].isascii() or not parts[2].isdigit() or int(parts[2]) < 1:
-                    raise ValueError(f"'{parts[2]}': a quantity is a whole number from 1.")
+                    raise ValueError(
+                        gettext("'%(quantity)s': a quantity is a whole number from 1.")
+                        % {"quantity": parts[2]}
+                    )
                 quantity = int(parts[2])
             if (chip.pk, parts[1]) in seen:
-                raise ValueError(f"{chip.slug} is listed twice in the role {parts[1]}.")
+                raise ValueError(
+                    gettext("%(chip)s is listed twice in the role %(role)s.")
+                    % {"chip": chip.slug, "role": parts[1]}
+                )
             seen.add((chip.pk, parts[1]))
             fittings.append({"chip": chip, "role": parts[1], "quantity": quantity})
         return fittings
@@ -208,7 +219,7 @@ class VehicleModelResource(CatalogResource):
         chips = getattr(instance, "_imported_chips", None)
         if chips and instance.chips_unknown:
             errors.setdefault("chips", []).append(
-                "Give the chips or the reason they are unknown, not both."
+                gettext("Give the chips or the reason they are unknown, not both.")
             )
         super().validate_instance(instance, errors, validate_unique)
 
