@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation.template import templatize
 
 from catalog.i18n import DERIVED_NAMES, derived_names, english, shown_models
 from tests.browser import log_in
@@ -387,11 +388,21 @@ GETTEXT_FUNCTIONS = {
     "pgettext_lazy": (1,),
 }
 SOURCE_DIRS = ("catalog", "partners", "vehicles", "insights", "explorer")
+# What templatize() (makemessages' own reading of a template) turns {% translate %} and
+# {% blocktranslate %} into: gettext(u'...'), ngettext(u'...', u'...', count), ...
+LITERAL = r"u'(?:[^'\\]|\\.)*'"
+TEMPLATE_CALL = re.compile(rf"\b(n?p?gettext)\(((?:{LITERAL}(?:, )?)+)")
 
 
 def marked_strings():
-    """Every string literal the project's Python code passes to a gettext function."""
+    """Every string the project's Python code passes to a gettext function, and every
+    string its templates mark for translation."""
     found = set()
+    for path in ROOT.glob("*/templates/**/*.html"):
+        code = templatize(path.read_text(), origin=str(path))
+        for function, arguments in TEMPLATE_CALL.findall(code):
+            literals = [ast.literal_eval(text) for text in re.findall(LITERAL, arguments)]
+            found.update(literals[1:] if "p" in function else literals)  # [0]: a context
     for directory in SOURCE_DIRS:
         for path in (ROOT / directory).rglob("*.py"):
             if "migrations" in path.parts:
