@@ -48,7 +48,7 @@ RULE_CHOICES = [(rule.name, rule.description) for rule in RULES]
 
 
 def keep(queryset, name, value):
-    """Answer-shaping parameter: validated and read by the view, selects no rows."""
+    """Answer-shaping parameter: validated, then read to build the answer; selects no rows."""
     return queryset
 
 

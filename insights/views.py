@@ -6,7 +6,7 @@ backend validates, as every list does; a selector (insights.selectors) builds th
 """
 
 from django.utils.translation import gettext
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView, get_object_or_404
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -23,7 +23,8 @@ from vehicles.models import Brand, Delivery
 class InsightView(ErrorsAsJSONMixin, GenericAPIView):
     """An answer built from the parameters its FilterSet declares; not paginated.
 
-    `queryset`, when set, is the rows the FilterSet selects (a ParameterSet selects none).
+    `queryset`, when set, is the rows the FilterSet selects (a ParameterSet selects none);
+    `answer()` has a selector build the answer from them and the parameters given.
     `response_serializer` is the answer's shape; its `results` give the CSV columns,
     which CSV shows even when there are no rows."""
 
@@ -32,6 +33,16 @@ class InsightView(ErrorsAsJSONMixin, GenericAPIView):
     queryset = None
     response_serializer = None
 
+    # No docstring here: the document describes each operation by its view's docstring.
+    @extend_schema(filters=True)
+    def get(self, request, **kwargs):
+        rows, params = self.parse(request)
+        return Response(self.response_serializer(self.answer(rows, params, **kwargs)).data)
+
+    def get_serializer_class(self):
+        """The answer's shape, which the document gives as the 200 answer."""
+        return self.response_serializer
+
     def parse(self, request):
         """(the rows selected, or None; the parameters given, cleaned), or a 400 naming
         what is wrong."""
@@ -39,8 +50,9 @@ class InsightView(ErrorsAsJSONMixin, GenericAPIView):
         filterset = StrictFilterBackend().validated_filterset(request, rows, self)
         return (None if rows is None else filterset.qs), filterset.form.cleaned_data
 
-    def answer(self, data):
-        return Response(self.response_serializer(data).data)
+    def answer(self, rows, params, **kwargs):
+        """The answer, from a selector; `kwargs` are the URL's (a brand's slug)."""
+        raise NotImplementedError
 
 
 class DeliverySeriesView(InsightView):
@@ -57,19 +69,15 @@ class DeliverySeriesView(InsightView):
     filterset_class = filters.DeliverySeriesFilterSet
     response_serializer = serializers.DeliverySeriesSerializer
 
-    @extend_schema(filters=True, responses={200: response_serializer})
-    def get(self, request):
-        rows, params = self.parse(request)
+    def answer(self, rows, params):
         try:
-            return self.answer(
-                deliveries.delivery_series_answer(
-                    rows,
-                    group_by=params.get("group_by"),
-                    period=params.get("period"),
-                    first_month=params.get("month__gte"),
-                    last_month=params.get("month__lte"),
-                    request=request,
-                )
+            return deliveries.delivery_series_answer(
+                rows,
+                group_by=params.get("group_by"),
+                period=params.get("period"),
+                first_month=params.get("month__gte"),
+                last_month=params.get("month__lte"),
+                request=self.request,
             )
         except deliveries.TooManyPoints as error:
             raise ValidationError({"period": [str(error)]}) from None
@@ -89,17 +97,13 @@ class DependenciesView(InsightView):
     filterset_class = filters.DependencyFilterSet
     response_serializer = serializers.DependenciesSerializer
 
-    @extend_schema(filters=True, responses={200: response_serializer})
-    def get(self, request):
-        rows, params = self.parse(request)
-        return self.answer(
-            suppliers.dependencies_answer(
-                rows,
-                layers=params.get("layer") or (),
-                weight_from=params.get("weight_from"),
-                weight_to=params.get("weight_to"),
-                as_of=params.get("active_on"),
-            )
+    def answer(self, brands, params):
+        return suppliers.dependencies_answer(
+            brands,
+            layers=params.get("layer") or (),
+            weight_from=params.get("weight_from"),
+            weight_to=params.get("weight_to"),
+            as_of=params.get("active_on"),
         )
 
 
@@ -116,9 +120,7 @@ class ExposureView(InsightView):
     filterset_class = filters.ExposureFilterSet
     response_serializer = serializers.ExposureSerializer
 
-    @extend_schema(filters=True, responses={200: response_serializer})
-    def get(self, request):
-        rows, params = self.parse(request)
+    def answer(self, brands, params):
         if not params.get("company") and not params.get("country"):
             raise ValidationError(
                 {
@@ -127,17 +129,15 @@ class ExposureView(InsightView):
                     ]
                 }
             )
-        return self.answer(
-            suppliers.exposure_answer(
-                rows,
-                companies=params.get("company") or (),
-                countries=params.get("country") or (),
-                include_subsidiaries=params.get("include_subsidiaries"),
-                month_from=params.get("month_from"),
-                month_to=params.get("month_to"),
-                as_of=params.get("as_of"),
-                request=request,
-            )
+        return suppliers.exposure_answer(
+            brands,
+            companies=params.get("company") or (),
+            countries=params.get("country") or (),
+            include_subsidiaries=params.get("include_subsidiaries"),
+            month_from=params.get("month_from"),
+            month_to=params.get("month_to"),
+            as_of=params.get("as_of"),
+            request=self.request,
         )
 
 
@@ -150,6 +150,20 @@ GRAPHML_ANSWER = {
 }
 
 
+@extend_schema_view(
+    get=extend_schema(
+        filters=True,
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                serializers.GraphSerializer,
+                description="The graph: nodes, edges and their counts.",
+            ),
+            (200, "application/graphml+xml"): OpenApiResponse(
+                GRAPHML_ANSWER, description="The graph: nodes, edges and their counts."
+            ),
+        },
+    )
+)
 class GraphView(InsightView):
     """The ecosystem as a graph of companies, brands, alliances and products.
 
@@ -163,29 +177,22 @@ class GraphView(InsightView):
     filterset_class = filters.GraphFilterSet
     response_serializer = serializers.GraphSerializer
 
-    @extend_schema(
-        filters=True,
-        responses={
-            (200, "application/json"): OpenApiResponse(
-                response_serializer, description="The graph: nodes, edges and their counts."
-            ),
-            (200, "application/graphml+xml"): OpenApiResponse(
-                GRAPHML_ANSWER, description="The graph: nodes, edges and their counts."
-            ),
-        },
-    )
-    def get(self, request):
-        _, params = self.parse(request)
-        return self.answer(
-            graph.ecosystem_graph(
-                node_kinds=params.get("node_kind"),
-                edge_kinds=params.get("edge_kind"),
-                active_on=params.get("active_on"),
-                request=request,
-            )
+    def answer(self, _rows, params):
+        return graph.ecosystem_graph(
+            node_kinds=params.get("node_kind"),
+            edge_kinds=params.get("edge_kind"),
+            active_on=params.get("active_on"),
+            request=self.request,
         )
 
 
+@extend_schema_view(
+    get=extend_schema(
+        filters=True,
+        summary="A brand's smart stack: cockpit OS, driver assist, chips and partners, by "
+        "supplier country",
+    )
+)
 class StackView(InsightView):
     """A brand's smart stack on a date, layer by layer, with its suppliers' countries.
 
@@ -199,16 +206,9 @@ class StackView(InsightView):
     filterset_class = filters.BrandStackFilterSet
     response_serializer = serializers.BrandStackSerializer
 
-    @extend_schema(
-        filters=True,
-        responses={200: response_serializer},
-        summary="A brand's smart stack: cockpit OS, driver assist, chips and partners, by "
-        "supplier country",
-    )
-    def get(self, request, slug, format=None):
-        brands, params = self.parse(request)
+    def answer(self, brands, params, slug, format=None):
         brand = get_object_or_404(brands, slug=slug)
-        return self.answer(stack.brand_stack(brand, as_of=params.get("as_of"), request=request))
+        return stack.brand_stack(brand, as_of=params.get("as_of"), request=self.request)
 
 
 class AuditView(InsightView):
@@ -225,11 +225,7 @@ class AuditView(InsightView):
     filterset_class = filters.AuditFilterSet
     response_serializer = serializers.AuditSerializer
 
-    @extend_schema(filters=True, responses={200: response_serializer})
-    def get(self, request):
-        _, params = self.parse(request)
-        return self.answer(
-            audit.audit_answer(
-                rules=params.get("rule"), accepted=params.get("accepted"), request=request
-            )
+    def answer(self, _rows, params):
+        return audit.audit_answer(
+            rules=params.get("rule"), accepted=params.get("accepted"), request=self.request
         )

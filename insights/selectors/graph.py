@@ -165,6 +165,7 @@ class EcosystemGraph:
         self.edge_kinds = frozenset(edge_kinds) or frozenset(EDGE_KINDS)
         self.active_on = active_on
         self.request = request
+        self.tables = {}  # node kind: its table's rows, once read
 
     def wants(self, kind, source_kind, target_kind):
         """Whether edges of `kind` between these node kinds belong in the graph."""
@@ -207,89 +208,49 @@ class EcosystemGraph:
 
     # Nodes: one query per table, shared with the edges the table records itself.
 
-    NODE_ROWS = {
-        "company": "companies",
-        "brand": "brands",
-        "alliance": "alliances",
-        "operating_system": "operating_systems",
-        "driver_assist_stack": "driver_assist_stacks",
-        "chip": "chips",
-        "vehicle_model": "vehicle_models",
+    # Besides a node's own fields, what each table's rows give: the slugs they link to
+    # and the dates of a vehicle model's sale.
+    NODE_FIELDS = {
+        "company": ("country", "parent__slug"),
+        "brand": ("group__slug",),
+        "alliance": ("leader__slug",),
+        "operating_system": ("vendor__slug",),
+        "driver_assist_stack": ("vendor__slug",),
+        "chip": ("designer__slug", "foundry__slug"),
+        "vehicle_model": (
+            "brand__slug",
+            "cockpit_os__slug",
+            "adas_stack__slug",
+            "launched_on",
+            "discontinued_on",
+        ),
     }
 
-    @cached_property
-    def companies(self):
-        return list(
-            Company.objects.order_by().values(
-                "id", "slug", "name", "name_zh", "country", "parent__slug"
+    def rows(self, kind):
+        """The rows of a node kind's table, read the first time they are asked for."""
+        if kind not in self.tables:
+            computed = {
+                "brand": {"country": F("group__country")},
+                "vehicle_model": {"on_sale": self.on_sale()},
+            }.get(kind, {})
+            self.tables[kind] = list(
+                NODE_MODELS[kind]
+                .objects.order_by()
+                .values("id", "slug", "name", "name_zh", *self.NODE_FIELDS[kind], **computed)
             )
-        )
+        return self.tables[kind]
 
-    @cached_property
-    def brands(self):
-        return list(
-            Brand.objects.order_by().values(
-                "id", "slug", "name", "name_zh", "group__slug", country=F("group__country")
-            )
-        )
-
-    @cached_property
-    def alliances(self):
-        return list(
-            Alliance.objects.order_by().values("id", "slug", "name", "name_zh", "leader__slug")
-        )
-
-    @cached_property
-    def operating_systems(self):
-        return list(
-            OperatingSystem.objects.order_by().values(
-                "id", "slug", "name", "name_zh", "vendor__slug"
-            )
-        )
-
-    @cached_property
-    def driver_assist_stacks(self):
-        return list(
-            DriverAssistStack.objects.order_by().values(
-                "id", "slug", "name", "name_zh", "vendor__slug"
-            )
-        )
-
-    @cached_property
-    def chips(self):
-        return list(
-            Chip.objects.order_by().values(
-                "id", "slug", "name", "name_zh", "designer__slug", "foundry__slug"
-            )
-        )
-
-    @cached_property
-    def vehicle_models(self):
-        on_sale = (
-            ExpressionWrapper(
-                in_force("launched_on", "discontinued_on", self.active_on),
-                output_field=BooleanField(),
-            )
-            if self.active_on
-            else Value(True)
-        )
-        return list(
-            VehicleModel.objects.order_by().values(
-                "id",
-                "slug",
-                "name",
-                "name_zh",
-                "brand__slug",
-                "cockpit_os__slug",
-                "adas_stack__slug",
-                "launched_on",
-                "discontinued_on",
-                on_sale=on_sale,
-            )
+    def on_sale(self):
+        """Whether a vehicle model is on sale on `active_on` (always, without it)."""
+        if not self.active_on:
+            return Value(True)
+        return ExpressionWrapper(
+            in_force("launched_on", "discontinued_on", self.active_on),
+            output_field=BooleanField(),
         )
 
     def nodes(self, kind):
-        rows = getattr(self, self.NODE_ROWS[kind])
+        rows = self.rows(kind)
         model_name = NODE_MODELS[kind]._meta.model_name
         return [
             {
@@ -317,72 +278,92 @@ class EcosystemGraph:
     def edge_builders(self):
         return [getattr(self, kind) for kind in EDGE_KINDS if self.wants_any(kind)]
 
-    def controls(self):
-        for row in self.companies:
-            if row["parent__slug"]:
+    def recorded(self, kind, model, rows, source, target, *, period=(None, None)):
+        """The edges rows record themselves (a company its parent, a chip its foundry):
+        `source` and `target` are (node kind, the row's slug field), `period` the row's
+        dates if it is dated; a row with either end empty records none."""
+        start, end = period
+        for row in rows:
+            if row[source[1]] and row[target[1]]:
                 yield edge(
-                    "controls",
-                    ("company", row["parent__slug"]),
-                    ("company", row["slug"]),
-                    sources=Cited(Company, row["id"]),
+                    kind,
+                    (source[0], row[source[1]]),
+                    (target[0], row[target[1]]),
+                    started_on=row.get(start),
+                    ended_on=row.get(end),
+                    sources=Cited(model, row["id"]),
                 )
 
-    def holds(self):
-        rows = self.dated(Shareholding, "acquired_on", "disposed_on").values(
-            "id",
-            "slug",
-            "holder__slug",
-            "company__slug",
-            "share_percent",
-            "acquired_on",
-            "disposed_on",
+    def link(self, kind, model, row, source, target, period, **attributes):
+        """The edge a dated link records (a holding, a partnership, a membership), with
+        the link's address in the API."""
+        start, end = period
+        return edge(
+            kind,
+            source,
+            target,
+            started_on=row[start],
+            ended_on=row[end],
+            **attributes,
+            url=self.url(model, row["slug"]),
+            sources=Cited(model, row["id"]),
         )
-        for row in rows:
-            yield edge(
-                "holds",
-                ("company", row["holder__slug"]),
-                ("company", row["company__slug"]),
-                started_on=row["acquired_on"],
-                ended_on=row["disposed_on"],
-                share_percent=row["share_percent"],
-                url=self.url(Shareholding, row["slug"]),
-                sources=Cited(Shareholding, row["id"]),
+
+    def dated_links(self, kind, model, period, source, target, **attributes):
+        """The edges of a table of dated links in force on `active_on`: `source` and
+        `target` are (node kind, slug field); `attributes` maps each attribute to its field."""
+        fields = [source[1], target[1], *attributes.values()]
+        for row in self.dated(model, *period).values("id", "slug", *period, *fields):
+            yield self.link(
+                kind,
+                model,
+                row,
+                (source[0], row[source[1]]),
+                (target[0], row[target[1]]),
+                period,
+                **{name: row[field] for name, field in attributes.items()},
             )
 
+    def controls(self):
+        return self.recorded(
+            "controls",
+            Company,
+            self.rows("company"),
+            ("company", "parent__slug"),
+            ("company", "slug"),
+        )
+
+    def holds(self):
+        return self.dated_links(
+            "holds",
+            Shareholding,
+            ("acquired_on", "disposed_on"),
+            ("company", "holder__slug"),
+            ("company", "company__slug"),
+            share_percent="share_percent",
+        )
+
     def owns_brand(self):
-        for row in self.brands:
-            yield edge(
-                "owns_brand",
-                ("company", row["group__slug"]),
-                ("brand", row["slug"]),
-                sources=Cited(Brand, row["id"]),
-            )
+        return self.recorded(
+            "owns_brand", Brand, self.rows("brand"), ("company", "group__slug"), ("brand", "slug")
+        )
 
     def makes(self):
         makers = {
-            "operating_system": (OperatingSystem, "operating_systems", "vendor__slug"),
-            "driver_assist_stack": (DriverAssistStack, "driver_assist_stacks", "vendor__slug"),
-            "chip": (Chip, "chips", "designer__slug"),
+            "operating_system": "vendor__slug",
+            "driver_assist_stack": "vendor__slug",
+            "chip": "designer__slug",
         }
-        for kind, (model, rows, maker) in makers.items():
+        for kind, maker in makers.items():
             if self.wants("makes", "company", kind):
-                for row in getattr(self, rows):
-                    yield edge(
-                        "makes",
-                        ("company", row[maker]),
-                        (kind, row["slug"]),
-                        sources=Cited(model, row["id"]),
-                    )
+                yield from self.recorded(
+                    "makes", NODE_MODELS[kind], self.rows(kind), ("company", maker), (kind, "slug")
+                )
 
     def manufactures(self):
-        for row in self.chips:
-            if row["foundry__slug"]:
-                yield edge(
-                    "manufactures",
-                    ("company", row["foundry__slug"]),
-                    ("chip", row["slug"]),
-                    sources=Cited(Chip, row["id"]),
-                )
+        return self.recorded(
+            "manufactures", Chip, self.rows("chip"), ("company", "foundry__slug"), ("chip", "slug")
+        )
 
     def uses(self):
         for kind, field in (
@@ -392,14 +373,13 @@ class EcosystemGraph:
             if self.wants("uses", "brand", kind):
                 yield from self.brand_uses(kind, field)
             if self.wants("uses", "vehicle_model", kind):
-                for row in self.vehicle_models:
-                    if row[f"{field}__slug"]:
-                        yield edge(
-                            "uses",
-                            ("vehicle_model", row["slug"]),
-                            (kind, row[f"{field}__slug"]),
-                            sources=Cited(VehicleModel, row["id"]),
-                        )
+                yield from self.recorded(
+                    "uses",
+                    VehicleModel,
+                    self.rows("vehicle_model"),
+                    ("vehicle_model", "slug"),
+                    (kind, f"{field}__slug"),
+                )
         if self.wants("uses", "brand", "chip"):
             yield from self.brand_uses_chips()
         if self.wants("uses", "vehicle_model", "chip"):
@@ -513,54 +493,45 @@ class EcosystemGraph:
                 carmaker = ("brand", row["brand__slug"])
             else:
                 carmaker = ("company", row["carmaker__slug"])
-            yield edge(
+            yield self.link(
                 "partners_with",
+                Partnership,
+                row,
                 carmaker,
                 ("company", row["partner__slug"]),
-                started_on=row["started_on"],
-                ended_on=row["ended_on"],
+                ("started_on", "ended_on"),
                 partnership_kind=row["kind"],
                 scope=row["scope"],
                 announced_on=row["announced_on"],
-                url=self.url(Partnership, row["slug"]),
-                sources=Cited(Partnership, row["id"]),
             )
 
     def member_of(self):
-        rows = self.dated(AllianceMembership, "joined_on", "left_on").values(
-            "id", "slug", "brand__slug", "alliance__slug", "joined_on", "left_on"
+        return self.dated_links(
+            "member_of",
+            AllianceMembership,
+            ("joined_on", "left_on"),
+            ("brand", "brand__slug"),
+            ("alliance", "alliance__slug"),
         )
-        for row in rows:
-            yield edge(
-                "member_of",
-                ("brand", row["brand__slug"]),
-                ("alliance", row["alliance__slug"]),
-                started_on=row["joined_on"],
-                ended_on=row["left_on"],
-                url=self.url(AllianceMembership, row["slug"]),
-                sources=Cited(AllianceMembership, row["id"]),
-            )
 
     def leads(self):
-        for row in self.alliances:
-            yield edge(
-                "leads",
-                ("company", row["leader__slug"]),
-                ("alliance", row["slug"]),
-                sources=Cited(Alliance, row["id"]),
-            )
+        return self.recorded(
+            "leads",
+            Alliance,
+            self.rows("alliance"),
+            ("company", "leader__slug"),
+            ("alliance", "slug"),
+        )
 
     def sells(self):
-        for row in self.vehicle_models:
-            if row["on_sale"]:
-                yield edge(
-                    "sells",
-                    ("brand", row["brand__slug"]),
-                    ("vehicle_model", row["slug"]),
-                    started_on=row["launched_on"],
-                    ended_on=row["discontinued_on"],
-                    sources=Cited(VehicleModel, row["id"]),
-                )
+        return self.recorded(
+            "sells",
+            VehicleModel,
+            [row for row in self.rows("vehicle_model") if row["on_sale"]],
+            ("brand", "brand__slug"),
+            ("vehicle_model", "slug"),
+            period=("launched_on", "discontinued_on"),
+        )
 
 
 def edge_order(link):
