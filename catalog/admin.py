@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from catalog.history import record_related_changes
 from catalog.models import ApiToken, ChangeRecord, Source
 from catalog.protection import referrers
 from catalog.resources import FORMATS, SourceResource
@@ -321,13 +320,6 @@ class CatalogAdmin(SlugRuleAdminMixin, ManyToManyProtectedMixin, SimpleHistoryAd
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **self.slug_form_kwargs(kwargs))
         return self.with_optional_slug(form)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        columns = {field.name for field in self.model._meta.concrete_fields}
-        record_related_changes(
-            form.instance, {name for name in form.changed_data if name not in columns}
-        )
 
 
 def constraint_fields(constraint):

@@ -11,9 +11,10 @@ class CatalogConfig(AppConfig):
 
     def ready(self):
         from catalog import (
-            history,  # noqa: F401  (records every change in the change log)
+            history,  # records every change in the change log
             protection,  # noqa: F401  (no delete drops a many-to-many link)
         )
         from catalog.i18n import translate_derived_names
 
         translate_derived_names(self)
+        history.connect_to_many()

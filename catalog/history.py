@@ -4,12 +4,24 @@ The actor is the request's user (for the API, the token's owner: DRF sets it on 
 underlying request), or 'loader' for the seed loader; the channel comes from the
 request path. Changed fields are the difference from the previous history record.
 
-To-many relations (sources, company roles, a vehicle model's chips) are written after
-the row is saved, so history cannot see them; each writer (API, admin, loader) names
-the ones that changed with `record_related_changes()`.
+To-many relations (sources, a stack's compute chips, company roles, a vehicle model's
+chips) are written beside the row, so history cannot see them. One receiver names them,
+whoever writes (the API, the admin, an import, the loader, the restore): connected by
+connect_to_many() to every to-many relation of every model with history, it adds the
+relation to the change record of the row's current save, as NetBox merges many-to-many
+changes into the request's change record (netbox/core/signals.py). No writer has to
+remember to log them; a writer saves the row, then its relations, or, when only
+relations change, writes them and then saves the row (see related_changed()). Rows
+written in bulk (bulk_create, an import's batches) send no signals: their writer names
+the relations itself (record_written()).
 """
 
+from dataclasses import dataclass
+
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record
@@ -56,24 +68,6 @@ def changed_fields(history_instance):
     return sorted(api_names(model, [change.field for change in delta.changes]))
 
 
-def record_related_changes(instance, names):
-    """Add the to-many relations `names` to the change record this write made of
-    `instance`. The writer saved the row first, so its record is the newest one."""
-    if not names:
-        return
-    record = (
-        ChangeRecord.objects.filter(
-            content_type=ContentType.objects.get_for_model(type(instance)),
-            object_id=instance.pk,
-        )
-        .order_by("-id")
-        .first()
-    )
-    if record is not None:
-        record.changed_fields = sorted({*record.changed_fields, *names})
-        record.save(update_fields=["changed_fields"])
-
-
 def channel_of(request, reason):
     if reason in COMMAND_CHANNELS:
         return COMMAND_CHANNELS[reason]
@@ -93,7 +87,15 @@ def command_actor(channel):
 
 @receiver(post_create_historical_record)
 def record_change(sender, instance, history_instance, history_user=None, **kwargs):
-    change_record(instance, history_instance, changed_fields(history_instance)).save()
+    changed = changed_fields(history_instance)
+    # Relations written just before this save, which records them (related_changed()).
+    pending = instance.__dict__.pop("_related_changed", None)
+    if pending:
+        changed = sorted({*changed, *pending})
+    record = change_record(instance, history_instance, changed)
+    record.save()
+    # Relations written after this save, on this object, are named on this record.
+    remember_until_commit(instance, "_change_record", record)
 
 
 def change_record(instance, history_instance, changed):
@@ -122,7 +124,7 @@ def record_written(instances, history_records, *, previous, related):
     that bulk_history_create() made, stored with one query. A row's changed fields are
     those whose values differ from `previous[pk]` (its values before, by attname; a row
     missing there was created), with the to-many relations `related[pk]` names, as
-    record_related_changes() adds them for a row written alone."""
+    related_changed() adds them for a row written alone."""
     records = []
     for instance, history in zip(instances, history_records, strict=True):
         fields = tracked_fields(type(instance))
@@ -144,3 +146,93 @@ def import_note(reason):
     if reason and reason.startswith(IMPORT_REASON_PREFIX):
         return reason.removeprefix(IMPORT_REASON_PREFIX)[:200]
     return ""
+
+
+# -- to-many relations -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """A slug-less model whose rows belong to one catalog row and go with it (a company's
+    roles, a vehicle model's chip fittings): writing one changes a relation of that row."""
+
+    owner: models.ForeignKey  # the part's foreign key to the row it belongs to
+    name: str  # the relation, as the change log names it on that row
+
+
+# Link table of each many-to-many relation -> the relation's name; part model -> Part.
+MANY_TO_MANY = {}
+PARTS = {}
+
+
+def related_changed(instance, name):
+    """Name the to-many relation `name` of `instance` on the change record of its current
+    save: the record its last save made, if this object was saved, or else the record its
+    next save makes (a writer that changes only relations then saves the row, so that
+    its history says it changed). A part's change is its owner's too: a chip fitting's
+    sources are the vehicle model's chips."""
+    record = getattr(instance, "_change_record", None)
+    if record is None:
+        pending = {*getattr(instance, "_related_changed", ()), name}
+        remember_until_commit(instance, "_related_changed", pending)
+    elif name not in record.changed_fields:
+        record.changed_fields = sorted({*record.changed_fields, name})
+        record.save(update_fields=["changed_fields"])
+    part = PARTS.get(type(instance))
+    if part is not None:
+        part_changed(part, instance)
+
+
+def remember_until_commit(instance, attribute, value):
+    """Keep `value` on the object for the rest of the write: its transaction (at once
+    forgotten outside one, as in a shell), so no later write merges into this one."""
+    setattr(instance, attribute, value)
+    transaction.on_commit(lambda: instance.__dict__.pop(attribute, None), using=instance._state.db)
+
+
+def part_changed(part, instance):
+    # The owner's current save is that of the object the part holds; a part given its
+    # owner's id alone (a restore, a fixture) belongs to no save of this write.
+    if part.owner.is_cached(instance):
+        related_changed(part.owner.get_cached_value(instance), part.name)
+
+
+def many_to_many_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """A many-to-many relation written from its row's side (`brand.sources.set(...)`)."""
+    if reverse or action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if action != "post_clear" and not pk_set:
+        return  # nothing was added or removed
+    related_changed(instance, MANY_TO_MANY[sender])
+
+
+def part_written(sender, instance, raw=False, **kwargs):
+    """A part's row saved or deleted (a company role, a chip fitting)."""
+    if not raw:
+        part_changed(PARTS[sender], instance)
+
+
+def connect_to_many():
+    """Connect the receivers above to every to-many relation of every model with history:
+    each many-to-many field (to its link table), and each part (a model whose foreign
+    key to the row cascades, or the link model of a many-to-many with one)."""
+    for model in apps.get_models():
+        if not hasattr(model._meta, "simple_history_manager_attribute"):
+            continue
+        for field in model._meta.many_to_many:
+            through = field.remote_field.through
+            MANY_TO_MANY[through] = field.name
+            if not through._meta.auto_created:
+                owner = through._meta.get_field(field.m2m_field_name())
+                PARTS[through] = Part(owner=owner, name=field.name)
+        for relation in model._meta.related_objects:
+            if relation.one_to_many and relation.on_delete is models.CASCADE:
+                part = Part(owner=relation.field, name=relation.get_accessor_name())
+                PARTS.setdefault(relation.related_model, part)
+    for through in MANY_TO_MANY:
+        uid = f"change-log-{through._meta.label_lower}"
+        m2m_changed.connect(many_to_many_changed, sender=through, dispatch_uid=uid)
+    for part in PARTS:
+        uid = f"change-log-{part._meta.label_lower}"
+        post_save.connect(part_written, sender=part, dispatch_uid=uid)
+        post_delete.connect(part_written, sender=part, dispatch_uid=uid)

@@ -20,6 +20,7 @@ import binascii
 import json
 import operator
 
+from django.core.exceptions import EmptyResultSet
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connections
 from django.db.models import Q
@@ -38,9 +39,16 @@ FIRST = "first"
 
 
 def planner_estimate(queryset):
-    """How many rows PostgreSQL's planner expects the query to return (one EXPLAIN)."""
+    """How many rows PostgreSQL's planner expects the query to return (one EXPLAIN).
+
+    A filter that no row can match (an integer beyond its column's range) compiles to no
+    SQL at all: Django raises EmptyResultSet instead, and the answer is then known: none.
+    """
     query = queryset.order_by().values("pk")
-    sql, params = query.query.sql_with_params()
+    try:
+        sql, params = query.query.sql_with_params()
+    except EmptyResultSet:
+        return 0
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]

@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV, JSON, XLSX
 
-from catalog.history import IMPORT_REASON_PREFIX, record_related_changes, record_written
+from catalog.history import IMPORT_REASON_PREFIX, record_written
 from catalog.models import Source
 from catalog.validation import RowsValidator, field_values
 
@@ -509,18 +509,7 @@ class CatalogResource(resources.ModelResource):
         """Rows saved one by one (a resource without use_bulk): their to-many cells."""
         if self._meta.use_bulk:
             return  # written with the batch, by write_related()
-        before = {
-            field.attribute: set(getattr(instance, field.attribute).values_list("pk", flat=True))
-            for field in self.get_import_fields()
-            if self.is_many(field)
-        }
         super().save_m2m(instance, row, **kwargs)
-        changed = {
-            name
-            for name, pks in before.items()
-            if set(getattr(instance, name).values_list("pk", flat=True)) != pks
-        }
-        record_related_changes(instance, changed)
 
 
 class SourceResource(CatalogResource):

@@ -19,7 +19,6 @@ from rest_framework.validators import UniqueValidator
 
 from catalog import values
 from catalog.exceptions import django_validation_error
-from catalog.history import record_related_changes
 from catalog.i18n import interpolate_lazy
 from catalog.models import SLUG_CHARS, SLUG_MAX_LENGTH, ChangeRecord, Source
 from catalog.services import holds_exactly
@@ -304,9 +303,8 @@ class CatalogSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         extra = self.pop_extra(validated_data)
-        given = [name for name in self.many_given(validated_data) if validated_data[name]]
         instance = super().create(validated_data)
-        record_related_changes(instance, {*given, *self.save_extra(instance, extra)})
+        self.save_extra(instance, extra)
         return instance
 
     def update(self, instance, validated_data):
@@ -335,7 +333,6 @@ class CatalogSerializer(serializers.ModelSerializer):
         if changed_extra and not saved:
             # Only links kept by a service changed: the row's own record says so.
             instance.save(update_fields=["updated"])
-        record_related_changes(instance, changed_links | changed_extra)
         return instance
 
     def to_internal_value(self, data):

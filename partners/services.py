@@ -21,11 +21,13 @@ def set_company_roles(*, company, roles):
                 % {"unknown": ", ".join(sorted(unknown)), "accepted": ", ".join(Role.values)}
             }
         )
-    current = set(company.roles.values_list("role", flat=True))
-    if wanted == current:
+    current = {row.role: row for row in company.roles.all()}
+    if wanted == set(current):
         return False
-    company.roles.exclude(role__in=wanted).delete()
-    CompanyRole.objects.bulk_create(
-        [CompanyRole(company=company, role=role) for role in sorted(wanted - current)]
-    )
+    # Row by row, at most nine: each write reaches the change log (catalog.history).
+    for role, row in current.items():
+        if role not in wanted:
+            row.delete()
+    for role in sorted(wanted - set(current)):
+        CompanyRole(company=company, role=role).save()
     return True

@@ -8,7 +8,6 @@ Chinese name; months `YYYY-MM`; sources a list of slugs); see catalog.resources.
 from django.utils.translation import gettext
 from import_export import fields, widgets
 
-from catalog.history import record_related_changes
 from catalog.resources import (
     CatalogResource,
     MonthWidget,
@@ -225,8 +224,8 @@ class VehicleModelResource(CatalogResource):
 
     def after_save_instance(self, instance, row, **kwargs):
         chips = getattr(instance, "_imported_chips", None)
-        if chips is not None and set_vehicle_model_chips(vehicle_model=instance, fittings=chips):
-            record_related_changes(instance, {"chips"})
+        if chips is not None:
+            set_vehicle_model_chips(vehicle_model=instance, fittings=chips)
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related("chip_fittings__chip")

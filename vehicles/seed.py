@@ -18,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from catalog.history import LOADER_REASON as CHANGE_REASON
-from catalog.history import record_related_changes
 from catalog.models import Source
 from catalog.services import set_related
 from partners.models import (
@@ -261,7 +260,6 @@ class Loader:
             # Only relations changed: the row is saved again so history records the change.
             instance._change_reason = CHANGE_REASON
             instance.save(update_fields=["updated"])
-        record_related_changes(instance, related_changed)
         status = (
             "created" if created else ("updated" if changed or related_changed else "unchanged")
         )

@@ -28,7 +28,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, tran
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
-from catalog.history import RESTORE_REASON, record_related_changes
+from catalog.history import RESTORE_REASON
 
 FORMAT = "smart-vehicle-catalog-backup"
 VERSION = 1
@@ -354,15 +354,11 @@ class Reader:
             raise BackupError(f"{where}: the database refused it: {error}") from None
 
     def link_many(self, shape, obj, fields, where):
-        record_related_changes(obj, {field.name for field in shape.many if fields.get(field.name)})
+        """Link the row just stored; the change log names each relation given (catalog.history)."""
         for field in shape.many:
             slugs = fields.get(field.name) or []
-            through = field.remote_field.through
-            source = through._meta.get_field(field.m2m_field_name()).attname
-            target = through._meta.get_field(field.m2m_reverse_field_name()).attname
-            through._base_manager.bulk_create(
-                through(**{source: obj.pk, target: self.target_id(shape, where, field, slug)})
-                for slug in slugs
+            getattr(obj, field.name).add(
+                *(self.target_id(shape, where, field, slug) for slug in slugs)
             )
 
     def restore(self, shape, rows):
