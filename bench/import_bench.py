@@ -7,7 +7,8 @@ CSV of 10,000 brand figures (40 brands x 250 months, relations by slug, months
 YYYY-MM, a cited source), then runs the admin's import resource twice as the admin
 does: the preview (a dry run in a rolled-back transaction) and the import itself (one
 transaction, every row validated by the model and entered in the change log). It then
-imports the same file again, which must change nothing. Times are printed, not asserted.
+imports the same file again, which must change nothing. Times and the number of
+queries each run sent are printed, not asserted.
 """
 
 import datetime
@@ -31,6 +32,7 @@ django.setup()
 import tablib  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
 from simple_history.models import HistoricalRecords  # noqa: E402
 
 from catalog.models import ChangeRecord, Source  # noqa: E402
@@ -75,18 +77,32 @@ def build_file():
     return data
 
 
+class QueryCount:
+    """Counts the statements sent to the database (a bulk insert counts once)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
 def run(data, user, dry_run):
+    """One import of the file as the admin runs it: seconds, result, queries sent."""
     HistoricalRecords.context.request = AdminRequest(user)
+    queries = QueryCount()
     started = time.perf_counter()
-    result = DeliveryResource().import_data(
-        tablib.import_set(data.export("csv"), format="csv"),
-        dry_run=dry_run,
-        use_transactions=True,
-        raise_errors=False,
-        file_name="bench-10000.csv",
-        user=user,
-    )
-    return time.perf_counter() - started, result
+    with connection.execute_wrapper(queries):
+        result = DeliveryResource().import_data(
+            tablib.import_set(data.export("csv"), format="csv"),
+            dry_run=dry_run,
+            use_transactions=True,
+            raise_errors=False,
+            file_name="bench-10000.csv",
+            user=user,
+        )
+    return time.perf_counter() - started, result, queries.count
 
 
 def main():
@@ -95,14 +111,18 @@ def main():
     user = User.objects.create_user(username="bench-clerk", is_staff=True)
     data = build_file()
     print(f"import of {len(data)} delivery rows ({os.environ['DATABASE_URL'].split(':')[0]})")
+    print(f"  rows: {len(data)}; load: {os.getloadavg()[0]:.2f} (1 min)")
+    total = 0
     for label, dry_run in (
         ("preview (dry run)", True),
         ("import", False),
         ("same file again", False),
     ):
-        seconds, result = run(data, user, dry_run)
+        seconds, result, queries = run(data, user, dry_run)
+        total += queries
         totals = {kind: count for kind, count in result.totals.items() if count}
-        print(f"  {label:<18} {seconds:7.1f} s  {totals}")
+        print(f"  {label:<18} {seconds:7.1f} s  {queries:6d} queries  {totals}")
+    print(f"  queries in all: {total}")
     print(
         f"  stored: {Delivery.objects.count()} deliveries, "
         f"{ChangeRecord.objects.filter(channel='import').count()} change records (import)"
