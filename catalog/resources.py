@@ -461,7 +461,15 @@ class CatalogResource(resources.ModelResource):
                             setattr(instance, field.attname, now)
                     if not field.primary_key and not getattr(field, "auto_now_add", False):
                         written.append(field.name)
-                model._default_manager.bulk_update(instances, written)
+                if self.validator.takes_over(instances, self.stored_values):
+                    # One changed row takes a value another held (a figure moves to the
+                    # month another left): one statement each, in the file's order, as
+                    # the rows were validated; at once, the unique index could refuse.
+                    for instance in instances:
+                        values = {name: getattr(instance, name) for name in written}
+                        model._default_manager.filter(pk=instance.pk).update(**values)
+                else:
+                    model._default_manager.bulk_update(instances, written)
             related = self.write_related(instances)
             if hasattr(model, "history"):
                 history = model.history.bulk_history_create(

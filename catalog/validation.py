@@ -223,9 +223,7 @@ class RowsValidator:
     def unique_fields(self):
         """The field names of every unique rule kept in memory, to read the stored rows
         that could clash with a file."""
-        rules = [keys for _, keys in self.unique_rules]
-        rules += [keys for _, _, keys in self.constraints if keys is not None]
-        return [[field.name for field in keys.fields] for keys in rules]
+        return [[field.name for field in keys.fields] for keys in self.rules()]
 
     @staticmethod
     def holder(instance):
@@ -240,11 +238,24 @@ class RowsValidator:
         """Count `instance`'s unique values as taken (and, for a stored row the file
         changes, its `previous` values as free)."""
         values, holder = field_values(instance), self.holder(instance)
-        for _, keys in self.unique_rules:
+        for keys in self.rules():
             keys.hold(values, holder, previous)
-        for _, _, keys in self.constraints:
-            if keys is not None:
-                keys.hold(values, holder, previous)
+
+    def takes_over(self, instances, previous):
+        """Whether one of these stored rows, changed, takes a unique value that another of
+        them held before (`previous`: values by pk), so that their order matters."""
+        for keys in self.rules():
+            before = {keys.key(previous[row.pk]) for row in instances} - {None}
+            for instance in instances:
+                taken = keys.key(field_values(instance))
+                if taken in before and taken != keys.key(previous[instance.pk]):
+                    return True
+        return False
+
+    def rules(self):
+        return [keys for _, keys in self.unique_rules] + [
+            keys for _, _, keys in self.constraints if keys is not None
+        ]
 
     def full_clean(self, instance, exclude=None):
         """Model.full_clean(), step for step."""

@@ -175,6 +175,20 @@ def test_a_file_may_move_a_figure_and_fill_the_month_it_left(world, clerk):
     ]
 
 
+def test_a_file_may_shift_figures_each_into_the_month_the_one_before_left(world, clerk):
+    for slug, month_index in (("later", 26), ("earlier", 24)):
+        Delivery.objects.create(slug=slug, brand=world.lynk, month=month(month_index), units=5)
+    data = table(
+        ["earlier", "", "lynk-co", f"{month(25):%Y-%m}", 5],
+        ["later", "", "lynk-co", f"{month(24):%Y-%m}", 5],
+    )
+    assert run(data, clerk, dry_run=False)[0] == {"update": 2}
+    assert sorted(Delivery.objects.filter(brand=world.lynk).values_list("slug", "month")) == [
+        ("earlier", datetime.date(2024, 2, 1)),
+        ("later", datetime.date(2024, 1, 1)),
+    ]
+
+
 def test_rules_that_read_other_tables_hold_for_every_row(world, clerk):
     DeliveryGap.objects.create(
         slug="lynk-co-2024-02-gap",
@@ -243,11 +257,12 @@ SAMPLES = {
 
 
 def samples(field):
-    for kind, values in SAMPLES.items():
-        if isinstance(field, kind):
-            return values
-    choices = [value for value, _ in field.choices or []]
-    return [None, "", "x", *choices[:3]]
+    """Values to try in `field`; empty only where the column may be (a required field left
+    empty is refused before any constraint is checked)."""
+    kind = next((kind for kind in SAMPLES if isinstance(field, kind)), None)
+    choices = [value for value, _ in field.choices or []][:3]
+    values = SAMPLES[kind] if kind else [None, "", "x", *choices]
+    return [value for value in values if value is not None or field.null]
 
 
 @pytest.mark.parametrize(
