@@ -82,7 +82,8 @@ def lookup(model, path, right, values):
     if kind == "exact" and right is None:
         kind, right = "isnull", True
     for part in parts:
-        if part not in DATE_PARTS or not isinstance(field, models.DateField):
+        # A date's parts only: a date-time's depend on the database's time zone.
+        if part not in DATE_PARTS or type(field) is not models.DateField:
             raise Unsupported(path)
         left = None if left is None else getattr(left, part)
     if kind == "isnull":
@@ -95,10 +96,13 @@ def lookup(model, path, right, values):
         if left is None:
             return None
         known = [item for item in right if item is not None]
+        if not all(comparable(left, item) for item in known):
+            raise Unsupported(path)
         return True if left in known else None if len(known) < len(right) else False
     if left is None or right is None:
         return None
-    if not comparable(left, right):
+    # Text is compared for equality only: its order is the database's collation.
+    if not comparable(left, right) or (isinstance(left, str) and kind != "exact"):
         raise Unsupported(path)
     return LOOKUPS[kind](left, right)
 
