@@ -126,13 +126,19 @@ def walk_to(client, url, *, pages):
     return url
 
 
-def latency(runs, budget):
+def latency(runs, budget, only=()):
+    """Every request kind, or those whose label contains one of `only`."""
     from django.test import Client
 
     client = Client(HTTP_HOST="127.0.0.1")
     rows = []
 
+    def wanted(label):
+        return not only or any(part in label for part in only)
+
     def row(label, url, baseline=None):
+        if not wanted(label):
+            return
         p50, p90, queries, status, size = measure(client, url, runs=runs, budget=budget)
         ratio = ""
         if baseline:
@@ -159,7 +165,7 @@ def latency(runs, budget):
         row(url, url, f"/bench/values/{prefix}/?limit=100&offset={offset}")
     for prefix in ("deliveries", "vehicle-models"):
         first = f"/api/v1/{prefix}/?limit=100&cursor=first"
-        if client.get(first).status_code == 200:
+        if wanted(first) and client.get(first).status_code == 200:
             row(first, first)
             deep = walk_to(client, first, pages=int(os.environ.get("BENCH_WALK_PAGES", "200")))
             row(f"/api/v1/{prefix}/?limit=100&cursor=<page 200 of a walk>", deep)
@@ -178,7 +184,7 @@ def latency(runs, budget):
         url = f"/api/v1/{prefix}/?limit=1000&format=csv"
         row(url, url, f"/bench/values/{prefix}/?limit=1000")
         export = f"/api/v1/{prefix}/export/?brand={BIG}"
-        if client.get(export).status_code == 200:
+        if wanted(export) and client.get(export).status_code == 200:
             row(export, export)
     return rows
 
@@ -308,6 +314,9 @@ def main():
     parser.add_argument("--wrk-seconds", type=int, default=10)
     parser.add_argument("--memory-requests", type=int, default=10_000)
     parser.add_argument("--skip", nargs="*", default=[], choices=["latency", "wrk", "memory"])
+    parser.add_argument(
+        "--only", nargs="*", default=[], help="time only the requests whose URL contains one"
+    )
     args = parser.parse_args()
     ensure_database()
     from django.db import connection
@@ -315,7 +324,7 @@ def main():
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{connection.vendor} {connection.settings_dict['NAME']}: {table_sizes()}\n")
     if "latency" not in args.skip:
-        latency(args.runs, args.budget)
+        latency(args.runs, args.budget, args.only)
     if "wrk" not in args.skip:
         throughput(args.wrk_seconds)
     if "memory" not in args.skip:

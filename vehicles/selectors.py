@@ -9,7 +9,8 @@ function here answers with a fixed number of queries, whatever the catalog's siz
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from catalog.filters import in_force
@@ -109,33 +110,42 @@ def brand_partnerships(brands, as_of):
     ).filter(active_partnerships(as_of))
 
 
-def preferred_brand_figures(deliveries):
+def preferred_brand_figures(deliveries, first_month=None, last_month=None):
     """One figure per brand and month, so brand figures are never counted twice.
 
     A brand may be reported stand-alone and within an alliance for the same month; the
-    stand-alone figure wins, else the alliance-scoped one with the lowest id.
+    stand-alone figure wins, else the alliance-scoped one with the lowest id. The choice
+    is made among all of a brand's figures for the month, whatever else `deliveries` is
+    filtered on: one ranking of the figures (a window, one pass over the table) rather
+    than a search for a better figure per row. `first_month` and `last_month`, where
+    `deliveries` is bounded by them, bound the ranking to those months too.
     """
-    standalone = Delivery.objects.filter(
-        brand=OuterRef("brand"), month=OuterRef("month"), alliance__isnull=True
+    candidates = Delivery.objects.filter(brand__isnull=False)
+    if first_month:
+        candidates = candidates.filter(month__gte=first_month)
+    if last_month:
+        candidates = candidates.filter(month__lte=last_month)
+    scoped = ExpressionWrapper(Q(alliance__isnull=False), output_field=BooleanField())
+    chosen = (
+        candidates.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("brand_id"), F("month")],
+                order_by=[scoped.asc(), F("pk").asc()],
+            )
+        )
+        .filter(rank=1)
+        .values("pk")
     )
-    earlier_scoped = Delivery.objects.filter(
-        brand=OuterRef("brand"),
-        month=OuterRef("month"),
-        alliance__isnull=False,
-        pk__lt=OuterRef("pk"),
-    )
-    scoped = Q(alliance__isnull=False)
-    return (
-        deliveries.filter(brand__isnull=False)
-        .exclude(scoped & Exists(standalone))
-        .exclude(scoped & Exists(earlier_scoped))
-    )
+    return deliveries.filter(brand__isnull=False, pk__in=chosen)
 
 
 def brand_units(brands, first_month, last_month):
     """{brand id: (units, months reported)} from de-duplicated brand figures in a period."""
     figures = preferred_brand_figures(
-        Delivery.objects.filter(brand__in=brands, month__gte=first_month, month__lte=last_month)
+        Delivery.objects.filter(brand__in=brands, month__gte=first_month, month__lte=last_month),
+        first_month,
+        last_month,
     )
     rows = figures.values("brand").annotate(
         units=Sum("units"), months=Count("month", distinct=True)

@@ -95,26 +95,38 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
     with the difference, so a total that disagrees with its months is visible.
     """
     key = SERIES_KEY[group_by]
-    rows = (
-        deliveries.filter(brand__isnull=True, alliance__isnull=False)
-        if group_by == "alliance"
-        else preferred_brand_figures(deliveries)
-    )
-    bounds = rows.aggregate(low=Min("month"), high=Max("month"))
-    if not (first_month and last_month) and group_by != "group":
-        # The default range reaches the known gaps of the series too, so that months known
-        # to have no figure after the latest figure (or before the first) are shown.
-        slugs = list(rows.values_list(f"{key}__slug", flat=True).distinct())
-        gap_bounds = gap_rows(group_by, slugs).aggregate(low=Min("month"), high=Max("month"))
+
+    def figures(first, last):
+        if group_by == "alliance":
+            return deliveries.filter(brand__isnull=True, alliance__isnull=False)
+        return preferred_brand_figures(deliveries, first, last)
+
+    rows = figures(first_month, last_month)
+    bounds = {"low": None, "high": None}
+    if not (first_month and last_month):
+        spans = list(
+            rows.order_by()
+            .values(key_slug=F(f"{key}__slug"))
+            .annotate(low=Min("month"), high=Max("month"))
+        )
         bounds = {
-            "low": min(filter(None, [bounds["low"], gap_bounds["low"]]), default=None),
-            "high": max(filter(None, [bounds["high"], gap_bounds["high"]]), default=None),
+            "low": min(filter(None, [span["low"] for span in spans]), default=None),
+            "high": max(filter(None, [span["high"] for span in spans]), default=None),
         }
+        if group_by != "group":
+            # The default range reaches the known gaps of the series too, so that months
+            # known to have no figure after the latest figure (or before the first) are shown.
+            slugs = [span["key_slug"] for span in spans]
+            gap_bounds = gap_rows(group_by, slugs).aggregate(low=Min("month"), high=Max("month"))
+            bounds = {
+                "low": min(filter(None, [bounds["low"], gap_bounds["low"]]), default=None),
+                "high": max(filter(None, [bounds["high"], gap_bounds["high"]]), default=None),
+            }
     first_month = first_month or bounds["low"]
     last_month = min(filter(None, [last_month or bounds["high"], current_month]), default=None)
     if first_month is None or last_month is None or first_month > last_month:
         return first_month, last_month, []
-    rows = rows.filter(month__gte=first_month, month__lte=last_month)
+    rows = figures(first_month, last_month).filter(month__gte=first_month, month__lte=last_month)
     grouped = (
         rows.annotate(period_start=TRUNCATE[period]("month"))
         .values("period_start", key_slug=F(f"{key}__slug"), key_name=F(f"{key}__name"))
@@ -129,9 +141,19 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
         .order_by("key_slug", "period_start")
     )
     refuse_too_many_points(grouped, first_month, last_month, period)
-    reported = set(rows.values_list(f"{key}__slug", "month").distinct())
     points = {(row["key_slug"], _as_date(row["period_start"])): row for row in grouped}
     names = {row["key_slug"]: row["key_name"] for row in grouped}
+    if group_by == "group":
+        # A group reported a month where one of its brands did: read with the brands.
+        members = group_members(rows, list(names), first_month, last_month)
+        reported = {
+            (group, month)
+            for group, (_, brand_months) in members.items()
+            for _, month in brand_months
+        }
+    else:
+        members = {}
+        reported = set(rows.values_list(f"{key}__slug", "month").distinct())
     gaps = known_gaps(group_by, list(names), first_month, last_month)
     starts = []
     start = period_start(first_month, period)
@@ -139,9 +161,6 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
         starts.append(start)
         start = add_months(start, PERIOD_MONTHS[period])
     totals = reported_totals(group_by, list(names), starts, period)
-    members = (
-        group_members(rows, list(names), first_month, last_month) if group_by == "group" else {}
-    )
     results = []
     for slug in sorted(names):
         for start in starts:
