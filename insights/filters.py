@@ -205,11 +205,9 @@ class AuditFilterSet(ParameterSet):
             label="Only these rules (repeatable); default all.",
         )
     )
-    accepted = extend_schema_field({"type": ["boolean", "null"]})(
-        labelled(
-            BoolFilter(
-                method=keep,
-                label="true: only accepted findings; false: only those not accepted; default both.",
-            )
+    accepted = labelled(
+        BoolFilter(
+            method=keep,
+            label="true: only accepted findings; false: only those not accepted; default both.",
         )
     )
