@@ -33,3 +33,17 @@ def test_an_editor_opens_a_list_and_a_form_without_a_console_error(seeded_catalo
         visit.page.locator("input[name=slug]").input_value() == obj.slug
     )
     visit.screenshot(f"admin-{meta.model_name}-change")
+
+
+def test_every_list_fits_a_1280_pixel_screen(seeded_catalog, visit):
+    """Staff work on ordinary laptops: no admin list makes them scroll sideways."""
+    log_in(visit, User.objects.create_superuser("chief", password="pw-for-tests"))
+    too_wide = {}
+    for model in admin.site._registry:
+        meta = model._meta
+        response = visit.open(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+        assert response.status == 200, meta.label
+        width = visit.page.evaluate("document.documentElement.scrollWidth")
+        if width > 1280:
+            too_wide[meta.label] = width
+    assert too_wide == {}
