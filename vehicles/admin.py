@@ -19,6 +19,7 @@ from vehicles.models import (
     Partnership,
     VehicleModel,
     VehicleModelChip,
+    check_chips_or_reason,
     link_status_q,
 )
 from vehicles.resources import (
@@ -28,8 +29,6 @@ from vehicles.resources import (
     PartnershipResource,
     VehicleModelResource,
 )
-
-CHIPS_AND_REASON = _("Give the chips or the reason they are unknown, not both.")
 
 
 class ChipFittingFormSet(SourcedInline.formset):
@@ -44,8 +43,10 @@ class ChipFittingFormSet(SourcedInline.formset):
             if not (self.can_delete and self._should_delete_form(form))
             if form.cleaned_data.get("chip")
         ]
-        if kept and self.instance.chips_unknown:
-            raise forms.ValidationError(CHIPS_AND_REASON)
+        try:
+            check_chips_or_reason(has_chips=bool(kept), chips_unknown=self.instance.chips_unknown)
+        except forms.ValidationError as error:
+            raise forms.ValidationError(error.messages) from None
 
 
 class ChipFittingInline(SourcedInline):

@@ -118,6 +118,20 @@ def linked_or_unknown_check(link, label):
     )
 
 
+CHIPS_AND_REASON = _("Give the chips or the reason they are unknown, not both.")
+
+
+def check_chips_or_reason(*, has_chips, chips_unknown):
+    """Chips, like the other links, are given or explained as unknown, never both.
+
+    They are rows of their own (VehicleModelChip), out of a CheckConstraint's reach, so
+    every writer of chips (API, admin, imports, loader) asks here with what it is about to
+    save. Raises ValidationError under `chips_unknown`.
+    """
+    if has_chips and chips_unknown:
+        raise ValidationError({"chips_unknown": CHIPS_AND_REASON})
+
+
 class VehicleModel(CatalogEntry):
     """A car model (or a trim whose smart stack differs) with its cockpit OS, ADAS and chips.
 

@@ -5,6 +5,7 @@ The columns are the API's fields (relations by slug, or by an unambiguous Englis
 Chinese name; months `YYYY-MM`; sources a list of slugs); see catalog.resources.
 """
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from import_export import fields, widgets
 
@@ -24,6 +25,7 @@ from vehicles.models import (
     DeliveryTotal,
     Partnership,
     VehicleModel,
+    check_chips_or_reason,
 )
 from vehicles.services import set_vehicle_model_chips
 
@@ -216,10 +218,10 @@ class VehicleModelResource(CatalogResource):
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         errors = dict(import_validation_errors or {})
         chips = getattr(instance, "_imported_chips", None)
-        if chips and instance.chips_unknown:
-            errors.setdefault("chips", []).append(
-                gettext("Give the chips or the reason they are unknown, not both.")
-            )
+        try:
+            check_chips_or_reason(has_chips=bool(chips), chips_unknown=instance.chips_unknown)
+        except ValidationError as error:
+            errors.setdefault("chips", []).extend(error.messages)
         super().validate_instance(instance, errors, validate_unique)
 
     def after_save_instance(self, instance, row, **kwargs):

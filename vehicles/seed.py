@@ -38,6 +38,7 @@ from vehicles.models import (
     GapReason,
     Partnership,
     VehicleModel,
+    check_chips_or_reason,
 )
 from vehicles.services import set_vehicle_model_chips
 
@@ -192,8 +193,10 @@ class Loader:
             raise SeedError(f"{where}: every fact needs at least one source")
         roles = record.pop("roles", None)
         chips = record.pop("chips", None)
-        if chips and record.get("chips_unknown"):
-            raise SeedError(f"{where}: give the chips or the reason they are unknown, not both")
+        try:
+            check_chips_or_reason(has_chips=bool(chips), chips_unknown=record.get("chips_unknown"))
+        except ValidationError as error:
+            raise SeedError(f"{where}: {error.message_dict}") from None
 
         values = {}
         for key, value in record.items():

@@ -18,6 +18,7 @@ from vehicles.models import (
     Partnership,
     VehicleModel,
     VehicleModelChip,
+    check_chips_or_reason,
 )
 from vehicles.services import set_vehicle_model_chips
 
@@ -104,14 +105,7 @@ class VehicleModelSerializer(CatalogSerializer):
             has_chips = bool(attrs["chip_fittings"])
         else:
             has_chips = bool(instance and instance.chip_fittings.exists())
-        if reason and has_chips:
-            raise serializers.ValidationError(
-                {
-                    "chips_unknown": gettext(
-                        "Give the chips or the reason they are unknown, not both."
-                    )
-                }
-            )
+        check_chips_or_reason(has_chips=has_chips, chips_unknown=reason)
         return attrs
 
     def validate_chips(self, fittings):
