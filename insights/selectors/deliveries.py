@@ -6,7 +6,7 @@ A fixed number of grouped queries: the database does the counting and summing
 
 import datetime
 
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, Sum, Value, When
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 from django.utils.translation import gettext
 
@@ -42,6 +42,22 @@ def period_label(start, period):
     if period == "quarter":
         return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
     return str(start.year)
+
+
+def month_bit(period):
+    """2 to the power of a month's place in its period (0 for January, April... in a
+    quarter), as an expression: summed over a point's distinct months, a mask of them."""
+    size = PERIOD_MONTHS[period]
+    return Case(
+        *(When(month__month=month, then=Value(1 << (month - 1) % size)) for month in range(1, 13)),
+        output_field=IntegerField(),
+    )
+
+
+def masked_months(start, row):
+    """The months of the period starting at `start` whose bits `row["months_mask"]` sets."""
+    mask = int(row["months_mask"] or 0)
+    return [add_months(start, index) for index in range(mask.bit_length()) if mask >> index & 1]
 
 
 def month_range(first, last):
@@ -96,38 +112,18 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
     """
     key = SERIES_KEY[group_by]
 
-    def figures(first, last):
-        if group_by == "alliance":
-            return deliveries.filter(brand__isnull=True, alliance__isnull=False)
-        return preferred_brand_figures(deliveries, first, last)
-
-    rows = figures(first_month, last_month)
-    bounds = {"low": None, "high": None}
-    if not (first_month and last_month):
-        spans = list(
-            rows.order_by()
-            .values(key_slug=F(f"{key}__slug"))
-            .annotate(low=Min("month"), high=Max("month"))
-        )
-        bounds = {
-            "low": min(filter(None, [span["low"] for span in spans]), default=None),
-            "high": max(filter(None, [span["high"] for span in spans]), default=None),
-        }
-        if group_by != "group":
-            # The default range reaches the known gaps of the series too, so that months
-            # known to have no figure after the latest figure (or before the first) are shown.
-            slugs = [span["key_slug"] for span in spans]
-            gap_bounds = gap_rows(group_by, slugs).aggregate(low=Min("month"), high=Max("month"))
-            bounds = {
-                "low": min(filter(None, [bounds["low"], gap_bounds["low"]]), default=None),
-                "high": max(filter(None, [bounds["high"], gap_bounds["high"]]), default=None),
-            }
-    first_month = first_month or bounds["low"]
-    last_month = min(filter(None, [last_month or bounds["high"], current_month]), default=None)
-    if first_month is None or last_month is None or first_month > last_month:
-        return first_month, last_month, []
-    rows = figures(first_month, last_month).filter(month__gte=first_month, month__lte=last_month)
-    grouped = (
+    rows = (
+        deliveries.filter(brand__isnull=True, alliance__isnull=False)
+        if group_by == "alliance"
+        else preferred_brand_figures(deliveries, first_month, last_month)
+    )
+    if first_month:
+        rows = rows.filter(month__gte=first_month)
+    rows = rows.filter(month__lte=min(last_month or current_month, current_month))
+    # One grouped query gives the sums, the range of months (where the request leaves it
+    # open) and which months each point has, as a mask: bit i set where the period's
+    # month i was reported.
+    grouped = list(
         rows.annotate(period_start=TRUNCATE[period]("month"))
         .values("period_start", key_slug=F(f"{key}__slug"), key_name=F(f"{key}__name"))
         .annotate(
@@ -137,23 +133,41 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
             lower_bounds=Count("id", filter=Q(precision=Precision.LOWER_BOUND)),
             approximations=Count("id", filter=Q(precision=Precision.APPROXIMATE)),
             computed=Count("id", filter=Q(computed=True)),
+            months_mask=Sum(month_bit(period), distinct=True),
+            low=Min("month"),
+            high=Max("month"),
         )
         .order_by("key_slug", "period_start")
     )
-    refuse_too_many_points(grouped, first_month, last_month, period)
-    points = {(row["key_slug"], _as_date(row["period_start"])): row for row in grouped}
     names = {row["key_slug"]: row["key_name"] for row in grouped}
-    if group_by == "group":
-        # A group reported a month where one of its brands did: read with the brands.
-        members = group_members(rows, list(names), first_month, last_month)
-        reported = {
-            (group, month)
-            for group, (_, brand_months) in members.items()
-            for _, month in brand_months
+    bounds = {
+        "low": min((row["low"] for row in grouped), default=None),
+        "high": max((row["high"] for row in grouped), default=None),
+    }
+    if not (first_month and last_month) and group_by != "group":
+        # The default range reaches the known gaps of the series too, so that months known
+        # to have no figure after the latest figure (or before the first) are shown.
+        gap_bounds = gap_rows(group_by, list(names)).aggregate(low=Min("month"), high=Max("month"))
+        bounds = {
+            "low": min(filter(None, [bounds["low"], gap_bounds["low"]]), default=None),
+            "high": max(filter(None, [bounds["high"], gap_bounds["high"]]), default=None),
         }
-    else:
-        members = {}
-        reported = set(rows.values_list(f"{key}__slug", "month").distinct())
+    first_month = first_month or bounds["low"]
+    last_month = min(filter(None, [last_month or bounds["high"], current_month]), default=None)
+    if first_month is None or last_month is None or first_month > last_month:
+        return first_month, last_month, []
+    refuse_too_many_points(grouped, first_month, last_month, period)
+    points = {}
+    reported = set()
+    for row in grouped:
+        start = _as_date(row["period_start"])
+        points[(row["key_slug"], start)] = row
+        reported.update((row["key_slug"], month) for month in masked_months(start, row))
+    members = (
+        group_members(rows, list(names), first_month, last_month, period)
+        if group_by == "group"
+        else {}
+    )
     gaps = known_gaps(group_by, list(names), first_month, last_month)
     starts = []
     start = period_start(first_month, period)
@@ -237,28 +251,33 @@ def delivery_series_answer(
     }
 
 
-def group_members(rows, groups, first_month, last_month):
-    """{group slug: ({brand slugs expected}, {(brand slug, month) reported})}.
+def group_members(rows, groups, first_month, last_month, period):
+    """{group slug: ({brand slugs expected}, {(brand slug, month) reported})}, in one query.
 
     A group's expected brands are those of its brands with any figure in the window,
     whatever else the request filters on: a brand whose figures a filter removes is then
-    listed as missing from the group's periods, not silently left out of its sum."""
+    listed as missing from the group's periods, not silently left out of its sum. A
+    brand's reported months are those of its figures among `rows`, read as a mask per
+    period (see month_bit)."""
     if not groups:
         return {}
-    expected = (
+    found = (
         Delivery.objects.filter(
             brand__group__slug__in=groups, month__gte=first_month, month__lte=last_month
         )
-        .values_list("brand__group__slug", "brand__slug")
-        .distinct()
+        .annotate(period_start=TRUNCATE[period]("month"))
+        .values("period_start", group=F("brand__group__slug"), brand_slug=F("brand__slug"))
+        .annotate(
+            months_mask=Sum(month_bit(period), distinct=True, filter=Q(pk__in=rows.values("pk")))
+        )
+        .order_by()
     )
     members = {group: (set(), set()) for group in groups}
-    for group, brand in expected:
-        members[group][0].add(brand)
-    reported = rows.values_list("brand__group__slug", "brand__slug", "month").distinct()
-    for group, brand, month in reported:
-        if group in members:
-            members[group][1].add((brand, month))
+    for row in found:
+        expected, reported = members[row["group"]]
+        expected.add(row["brand_slug"])
+        start = _as_date(row["period_start"])
+        reported.update((row["brand_slug"], month) for month in masked_months(start, row))
     return members
 
 
