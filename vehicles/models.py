@@ -462,6 +462,64 @@ def current_month():
     return timezone.localdate().replace(day=1)
 
 
+def has_reporter_check(model_name, message):
+    """A figure, total or gap says who reported it: an alliance, a brand, or both."""
+    return models.CheckConstraint(
+        condition=Q(alliance__isnull=False) | Q(brand__isnull=False),
+        name=f"vehicles_{model_name}_has_reporter",
+        violation_error_message=message,
+    )
+
+
+def reporter_month_constraints(
+    model_name, *, needs_reporter, also=(), taken_in_alliance, taken_by_alliance, taken_by_brand
+):
+    """What a row keyed by reporter and month (a delivery, a gap) must hold: a reporter, a
+    first-of-month date in range, and one row per reporter and month. `also` are the
+    model's own checks; the messages say what the row is."""
+    prefix = f"vehicles_{model_name}"
+    return [
+        dates_in_range("month"),
+        has_reporter_check(model_name, needs_reporter),
+        models.CheckConstraint(
+            condition=Q(month__day=1),
+            name=f"{prefix}_month_first_day",
+            violation_error_message=_("month must be the first day of a month."),
+        ),
+        *also,
+        # One row per reporter and month. NULLs are distinct in a plain unique index,
+        # so each combination of empty columns gets its own partial index; this works
+        # on SQLite and PostgreSQL alike.
+        models.UniqueConstraint(
+            fields=["alliance", "brand", "month"],
+            condition=Q(alliance__isnull=False, brand__isnull=False),
+            name=f"{prefix}_unique_alliance_brand_month",
+            violation_error_message=taken_in_alliance,
+        ),
+        models.UniqueConstraint(
+            fields=["alliance", "month"],
+            condition=Q(brand__isnull=True),
+            name=f"{prefix}_unique_alliance_month",
+            violation_error_message=taken_by_alliance,
+        ),
+        models.UniqueConstraint(
+            fields=["brand", "month"],
+            condition=Q(alliance__isnull=True),
+            name=f"{prefix}_unique_brand_month",
+            violation_error_message=taken_by_brand,
+        ),
+    ]
+
+
+def check_report_month(month, in_future):
+    """A reported month is given as its first day and is not after the current month;
+    `in_future` is the message for a month to come."""
+    if month.day != 1:
+        raise ValidationError({"month": gettext("Give the first day of the month (YYYY-MM-01).")})
+    if month > current_month():
+        raise ValidationError({"month": in_future})
+
+
 class DeliveryFigure(CatalogEntry):
     """A reported number of units; subclasses say who reported it (alliance and/or brand)."""
 
@@ -504,43 +562,18 @@ class Delivery(DeliveryFigure):
         ordering = ["-month", "slug"]
         constraints = [
             *CatalogEntry.Meta.constraints,
-            dates_in_range("month"),
-            models.CheckConstraint(
-                condition=Q(alliance__isnull=False) | Q(brand__isnull=False),
-                name="vehicles_delivery_has_reporter",
-                violation_error_message=_("A delivery needs an alliance, a brand, or both."),
-            ),
-            models.CheckConstraint(
-                condition=Q(units__gte=0), name="vehicles_delivery_units_not_negative"
-            ),
-            models.CheckConstraint(
-                condition=Q(month__day=1),
-                name="vehicles_delivery_month_first_day",
-                violation_error_message=_("month must be the first day of a month."),
-            ),
-            choices_check("precision", Precision),
-            # One figure per reporter and month. NULLs are distinct in a plain unique
-            # index, so each combination of empty columns gets its own partial index;
-            # this works on SQLite and PostgreSQL alike.
-            models.UniqueConstraint(
-                fields=["alliance", "brand", "month"],
-                condition=Q(alliance__isnull=False, brand__isnull=False),
-                name="vehicles_delivery_unique_alliance_brand_month",
-                violation_error_message=_(
-                    "This brand already has a figure for this alliance and month."
-                ),
-            ),
-            models.UniqueConstraint(
-                fields=["alliance", "month"],
-                condition=Q(brand__isnull=True),
-                name="vehicles_delivery_unique_alliance_month",
-                violation_error_message=_("This alliance already has a total for this month."),
-            ),
-            models.UniqueConstraint(
-                fields=["brand", "month"],
-                condition=Q(alliance__isnull=True),
-                name="vehicles_delivery_unique_brand_month",
-                violation_error_message=_("This brand already has a figure for this month."),
+            *reporter_month_constraints(
+                "delivery",
+                needs_reporter=_("A delivery needs an alliance, a brand, or both."),
+                also=[
+                    models.CheckConstraint(
+                        condition=Q(units__gte=0), name="vehicles_delivery_units_not_negative"
+                    ),
+                    choices_check("precision", Precision),
+                ],
+                taken_in_alliance=_("This brand already has a figure for this alliance and month."),
+                taken_by_alliance=_("This alliance already has a total for this month."),
+                taken_by_brand=_("This brand already has a figure for this month."),
             ),
         ]
         # The month may not be in the future: a CHECK cannot read the clock, so
@@ -552,14 +585,7 @@ class Delivery(DeliveryFigure):
     def clean(self):
         super().clean()
         if self.month:
-            if self.month.day != 1:
-                raise ValidationError(
-                    {"month": gettext("Give the first day of the month (YYYY-MM-01).")}
-                )
-            if self.month > current_month():
-                raise ValidationError(
-                    {"month": gettext("A delivery month cannot be in the future.")}
-                )
+            check_report_month(self.month, gettext("A delivery month cannot be in the future."))
             if self.gap_recorded():
                 raise ValidationError(
                     {
@@ -631,11 +657,7 @@ class DeliveryTotal(DeliveryFigure):
         constraints = [
             *CatalogEntry.Meta.constraints,
             dates_in_range("first_month", "last_month"),
-            models.CheckConstraint(
-                condition=Q(alliance__isnull=False) | Q(brand__isnull=False),
-                name="vehicles_deliverytotal_has_reporter",
-                violation_error_message=_("A total needs an alliance, a brand, or both."),
-            ),
+            has_reporter_check("deliverytotal", _("A total needs an alliance, a brand, or both.")),
             models.CheckConstraint(
                 condition=Q(units__gte=0), name="vehicles_deliverytotal_units_not_negative"
             ),
@@ -719,44 +741,22 @@ class DeliveryGap(CatalogEntry):
         ordering = ["-month", "slug"]
         constraints = [
             *CatalogEntry.Meta.constraints,
-            dates_in_range("month"),
-            models.CheckConstraint(
-                condition=Q(alliance__isnull=False) | Q(brand__isnull=False),
-                name="vehicles_deliverygap_has_reporter",
-                violation_error_message=_("A gap needs an alliance, a brand, or both."),
-            ),
-            models.CheckConstraint(
-                condition=Q(month__day=1),
-                name="vehicles_deliverygap_month_first_day",
-                violation_error_message=_("month must be the first day of a month."),
-            ),
-            models.CheckConstraint(
-                condition=~Q(note=""),
-                name="vehicles_deliverygap_note_given",
-                violation_error_message=_(
-                    "Say what is known instead, or where no figure was found."
-                ),
-            ),
-            choices_check("reason", GapReason),
-            models.UniqueConstraint(
-                fields=["alliance", "brand", "month"],
-                condition=Q(alliance__isnull=False, brand__isnull=False),
-                name="vehicles_deliverygap_unique_alliance_brand_month",
-                violation_error_message=_(
-                    "This brand already has a gap for this alliance and month."
-                ),
-            ),
-            models.UniqueConstraint(
-                fields=["alliance", "month"],
-                condition=Q(brand__isnull=True),
-                name="vehicles_deliverygap_unique_alliance_month",
-                violation_error_message=_("This alliance already has a gap for this month."),
-            ),
-            models.UniqueConstraint(
-                fields=["brand", "month"],
-                condition=Q(alliance__isnull=True),
-                name="vehicles_deliverygap_unique_brand_month",
-                violation_error_message=_("This brand already has a gap for this month."),
+            *reporter_month_constraints(
+                "deliverygap",
+                needs_reporter=_("A gap needs an alliance, a brand, or both."),
+                also=[
+                    models.CheckConstraint(
+                        condition=~Q(note=""),
+                        name="vehicles_deliverygap_note_given",
+                        violation_error_message=_(
+                            "Say what is known instead, or where no figure was found."
+                        ),
+                    ),
+                    choices_check("reason", GapReason),
+                ],
+                taken_in_alliance=_("This brand already has a gap for this alliance and month."),
+                taken_by_alliance=_("This alliance already has a gap for this month."),
+                taken_by_brand=_("This brand already has a gap for this month."),
             ),
         ]
 
@@ -768,12 +768,7 @@ class DeliveryGap(CatalogEntry):
         super().clean()
         if not self.month:
             return
-        if self.month.day != 1:
-            raise ValidationError(
-                {"month": gettext("Give the first day of the month (YYYY-MM-01).")}
-            )
-        if self.month > current_month():
-            raise ValidationError({"month": gettext("A gap month cannot be in the future.")})
+        check_report_month(self.month, gettext("A gap month cannot be in the future."))
         if same_key(Delivery.objects, self).exists():
             raise ValidationError(
                 {
