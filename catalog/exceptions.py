@@ -8,13 +8,15 @@ object as a whole) and is empty for errors that concern no field.
 """
 
 import logging
+import sys
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template import loader
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
@@ -220,6 +222,24 @@ def json_not_found(request, exception=None):
 
 
 def json_server_error(request):
+    """500, or 503 when the database was unavailable, wherever it failed: an admin or
+    explorer page, a middleware, a template. Django calls this inside its handler of the
+    uncaught exception, so the exception is at hand."""
+    if isinstance(sys.exc_info()[1], OperationalError):
+        return database_unavailable(request)
     if not wants_json(request):
         return defaults.server_error(request)
     return json_error(500, "error", gettext("Internal error; it has been logged."))
+
+
+def database_unavailable(request):
+    """The API's 503 for the API and JSON clients; for people, a page that says to retry,
+    drawn without the database (no request context: it would read the session)."""
+    if wants_json(request):
+        response = json_error(503, DatabaseUnavailable.default_code, DatabaseUnavailable().detail)
+    else:
+        response = HttpResponse(
+            loader.render_to_string("503.html"), status=503, content_type="text/html"
+        )
+    response["Retry-After"] = str(DatabaseUnavailable.retry_after_seconds)
+    return response

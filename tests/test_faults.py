@@ -17,11 +17,14 @@ import subprocess
 import sys
 import threading
 import time
+from unittest import mock
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from django.contrib.auth.models import User
 from django.db import OperationalError
+from django.test import Client
 from psycopg import sql
 
 from catalog.models import ApiToken, ChangeRecord, Source
@@ -430,3 +433,51 @@ def test_acknowledged_writes_survive_cut_connections_and_a_killed_worker(service
     assert load.reads["ok"] > 10
     for path, status in load.reads["failed"]:
         assert status == 503 or isinstance(status, str), (path, status)
+
+
+@pytest.fixture
+def database_cut(db):
+    """Call it, and from then on every query fails as when the database drops the
+    connection; mended before the test database is rolled back."""
+
+    def cut(self, *args, **kwargs):
+        raise OperationalError(LOST)
+
+    patch = mock.patch("django.db.backends.utils.CursorWrapper.execute", cut)
+    yield patch.start
+    patch.stop()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/brands/aito/", "/admin/", "/admin/vehicles/brand/", "/admin/vehicles/brand/add/"],
+)
+def test_a_person_on_a_page_when_the_database_drops_is_told_to_retry(world, database_cut, path):
+    """The admin and the explorer say so in a page, not with a server error."""
+    browser = Client(raise_request_exception=False)
+    browser.force_login(User.objects.create_superuser("chief", password="pw-for-tests"))
+    database_cut()
+    response = browser.get(path, HTTP_ACCEPT="text/html")
+    assert (response.status_code, response["Retry-After"]) == (503, "1")
+    assert response["Content-Type"].startswith("text/html")
+    assert "<h1>Briefly unavailable</h1>" in response.content.decode()
+
+
+def test_a_chinese_reader_is_told_in_chinese(world, database_cut):
+    database_cut()
+    response = Client(raise_request_exception=False).get(
+        "/", HTTP_ACCEPT="text/html", HTTP_ACCEPT_LANGUAGE="zh-Hans"
+    )
+    assert response.status_code == 503
+    assert "<h1>暂时无法访问</h1>" in response.content.decode()
+
+
+def test_a_json_client_outside_the_api_views_gets_the_apis_503(world, database_cut):
+    """Where the failure comes before any API view (the session, a middleware), the
+    answer is still the documented error."""
+    browser = Client(raise_request_exception=False)
+    browser.force_login(User.objects.create_superuser("chief", password="pw-for-tests"))
+    database_cut()
+    response = browser.get("/api/v1/sources/")
+    assert (response.status_code, response["Retry-After"]) == (503, "1")
+    assert response.json() == UNAVAILABLE
