@@ -251,25 +251,52 @@ class PartnershipAdmin(ImportExportAdmin, CatalogAdmin):
     date_hierarchy = "started_on"
 
 
-@admin.register(AllianceMembership)
-class AllianceMembershipAdmin(ImportExportAdmin, CatalogAdmin):
-    resource_classes = [AllianceMembershipResource]
-    makes_slug = True
-    leading_fields = ("alliance", "brand", "joined_on", "left_on", "slug")
-    list_display = ["alliance", "brand", "joined_on", "left_on"]
-    list_filter = ["alliance"]
+class ReporterAdmin(CatalogAdmin):
+    """Rows tied to an alliance and a brand (memberships, figures, gaps): found and
+    chosen by either, and listed with both."""
+
     search_fields = ["slug", "alliance__name", "alliance__name_zh", "brand__name", "brand__name_zh"]
     autocomplete_fields = ["alliance", "brand", "sources"]
     list_select_related = ["alliance", "brand"]
 
 
+def reporter_filters(*filters):
+    """The list filters of a reported row: the alliance first, then `filters`, then the brand
+    (each reporter offered only where it has rows)."""
+    return [
+        ("alliance", admin.RelatedOnlyFieldListFilter),
+        *filters,
+        ("brand", admin.RelatedOnlyFieldListFilter),
+    ]
+
+
+class ReportedAdmin(ReporterAdmin):
+    """Figures, totals and gaps: who reported and when, their slug the system's, as in
+    the API."""
+
+    makes_slug = True
+    readonly_fields = ["slug", "created", "updated"]
+
+    @admin.display(description=_("month"), ordering="month")
+    def month_shown(self, row):
+        return f"{row.month:%Y-%m}"
+
+
+@admin.register(AllianceMembership)
+class AllianceMembershipAdmin(ImportExportAdmin, ReporterAdmin):
+    resource_classes = [AllianceMembershipResource]
+    makes_slug = True
+    leading_fields = ("alliance", "brand", "joined_on", "left_on", "slug")
+    list_display = ["alliance", "brand", "joined_on", "left_on"]
+    list_filter = ["alliance"]
+
+
 @admin.register(Delivery)
-class DeliveryAdmin(ImportExportAdmin, CatalogAdmin):
+class DeliveryAdmin(ImportExportAdmin, ReportedAdmin):
     """Who reported, which month, how many; then how exact, a note and the sources. The
     slug is the system's (hima-2025-11, hima-aito-2025-11), as in the API."""
 
     resource_classes = [DeliveryResource]
-    makes_slug = True
     month_fields = ("month",)
     fields = [
         "alliance",
@@ -284,31 +311,17 @@ class DeliveryAdmin(ImportExportAdmin, CatalogAdmin):
         "created",
         "updated",
     ]
-    readonly_fields = ["slug", "created", "updated"]
     list_display = ["month_shown", "alliance", "brand", "units", "precision", "computed"]
-    list_filter = [
-        ("alliance", admin.RelatedOnlyFieldListFilter),
-        "precision",
-        "computed",
-        ("brand", admin.RelatedOnlyFieldListFilter),
-    ]
-    search_fields = ["slug", "alliance__name", "alliance__name_zh", "brand__name", "brand__name_zh"]
-    autocomplete_fields = ["alliance", "brand", "sources"]
-    list_select_related = ["alliance", "brand"]
+    list_filter = reporter_filters("precision", "computed")
     date_hierarchy = "month"
-
-    @admin.display(description=_("month"), ordering="month")
-    def month_shown(self, figure):
-        return f"{figure.month:%Y-%m}"
 
 
 @admin.register(DeliveryTotal)
-class DeliveryTotalAdmin(ImportExportAdmin, CatalogAdmin):
+class DeliveryTotalAdmin(ImportExportAdmin, ReportedAdmin):
     """A total over several months: who, the first and last month, how many; the slug is
     the system's, as in the API."""
 
     resource_classes = [DeliveryTotalResource]
-    makes_slug = True
     month_fields = ("first_month", "last_month")
     fields = [
         "alliance",
@@ -324,17 +337,8 @@ class DeliveryTotalAdmin(ImportExportAdmin, CatalogAdmin):
         "created",
         "updated",
     ]
-    readonly_fields = ["slug", "created", "updated"]
     list_display = ["alliance", "brand", "period", "units", "precision"]
-    list_filter = [
-        ("alliance", admin.RelatedOnlyFieldListFilter),
-        "precision",
-        "computed",
-        ("brand", admin.RelatedOnlyFieldListFilter),
-    ]
-    search_fields = ["slug", "alliance__name", "alliance__name_zh", "brand__name", "brand__name_zh"]
-    autocomplete_fields = ["alliance", "brand", "sources"]
-    list_select_related = ["alliance", "brand"]
+    list_filter = reporter_filters("precision", "computed")
 
     @admin.display(description=_("period"), ordering="first_month")
     def period(self, total):
@@ -345,8 +349,7 @@ class DeliveryTotalAdmin(ImportExportAdmin, CatalogAdmin):
 
 
 @admin.register(DeliveryGap)
-class DeliveryGapAdmin(CatalogAdmin):
-    makes_slug = True
+class DeliveryGapAdmin(ReportedAdmin):
     month_fields = ("month",)
     fields = [
         "alliance",
@@ -359,18 +362,6 @@ class DeliveryGapAdmin(CatalogAdmin):
         "created",
         "updated",
     ]
-    readonly_fields = ["slug", "created", "updated"]
     list_display = ["month_shown", "alliance", "brand", "reason"]
-    list_filter = [
-        ("alliance", admin.RelatedOnlyFieldListFilter),
-        "reason",
-        ("brand", admin.RelatedOnlyFieldListFilter),
-    ]
-    search_fields = ["slug", "alliance__name", "alliance__name_zh", "brand__name", "brand__name_zh"]
-    autocomplete_fields = ["alliance", "brand", "sources"]
-    list_select_related = ["alliance", "brand"]
+    list_filter = reporter_filters("reason")
     date_hierarchy = "month"
-
-    @admin.display(description=_("month"), ordering="month")
-    def month_shown(self, gap):
-        return f"{gap.month:%Y-%m}"
