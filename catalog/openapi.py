@@ -249,40 +249,34 @@ class SourceSummaryFieldExtension(SummaryFieldExtension):
     summary_serializer = SourceSummarySerializer
 
 
+def schema_objects(node):
+    """Every object (dict) in a schema tree, each before those it holds, for the hooks
+    that amend objects wherever they stand."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from schema_objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from schema_objects(value)
+
+
 def trim_country_lists(result, generator, request, public):
     """Postprocessing hook: name the country enum once instead of listing 250 countries
     in the description of every field and parameter that uses it."""
-
-    def trim(node):
-        if isinstance(node, dict):
-            text = node.get("description")
-            if isinstance(text, str) and "* `AF` - Afghanistan" in text:
-                head = text.split("\n\n* `")[0] if not text.startswith("* `") else ""
-                node["description"] = (head + " " if head else "") + "ISO 3166-1 alpha-2 code."
-            for value in node.values():
-                trim(value)
-        elif isinstance(node, list):
-            for value in node:
-                trim(value)
-
-    trim(result)
+    for node in schema_objects(result):
+        text = node.get("description")
+        if isinstance(text, str) and "* `AF` - Afghanistan" in text:
+            head = text.split("\n\n* `")[0] if not text.startswith("* `") else ""
+            node["description"] = (head + " " if head else "") + "ISO 3166-1 alpha-2 code."
     return result
 
 
 def dates_have_patterns(result, generator, request, public):
     """Postprocessing hook: every `format: date` string also carries a YYYY-MM-DD pattern."""
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("format") == "date" and "pattern" not in node:
-                node["pattern"] = DATE_PATTERN
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(result)
+    for node in schema_objects(result):
+        if node.get("format") == "date" and "pattern" not in node:
+            node["pattern"] = DATE_PATTERN
     return result
 
 
