@@ -457,36 +457,36 @@ def chip(request, slug):
     return entity_page(request, "chips", obj, data, sections=sections)
 
 
-@page
-def driver_assist_stack(request, slug):
-    """A driver-assist stack: its facts and the vehicle models running it."""
-    obj, data = entity(request, "driver-assist-stacks", slug)
-    sections = [
-        section(
-            request,
-            "vehicle-models",
-            "Vehicle models running it",
-            {"adas_stack": slug},
-            MODEL_COLUMNS,
-        ),
-    ]
-    return entity_page(request, "driver-assist-stacks", obj, data, sections=sections)
+def stack_part_page(name, resource, link, description):
+    """The page of a part of the smart stack that vehicle models link to as `link`: its
+    facts and the vehicle models running it."""
+
+    def view(request, slug):
+        obj, data = entity(request, resource, slug)
+        sections = [
+            section(
+                request, "vehicle-models", "Vehicle models running it", {link: slug}, MODEL_COLUMNS
+            ),
+        ]
+        return entity_page(request, resource, obj, data, sections=sections)
+
+    view.__name__ = name
+    view.__doc__ = description
+    return page(view)
 
 
-@page
-def operating_system(request, slug):
-    """A cockpit operating system: its facts and the vehicle models running it."""
-    obj, data = entity(request, "operating-systems", slug)
-    sections = [
-        section(
-            request,
-            "vehicle-models",
-            "Vehicle models running it",
-            {"cockpit_os": slug},
-            MODEL_COLUMNS,
-        ),
-    ]
-    return entity_page(request, "operating-systems", obj, data, sections=sections)
+driver_assist_stack = stack_part_page(
+    "driver_assist_stack",
+    "driver-assist-stacks",
+    "adas_stack",
+    "A driver-assist stack: its facts and the vehicle models running it.",
+)
+operating_system = stack_part_page(
+    "operating_system",
+    "operating-systems",
+    "cockpit_os",
+    "A cockpit operating system: its facts and the vehicle models running it.",
+)
 
 
 # --- across the catalog ------------------------------------------------------------------
