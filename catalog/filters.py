@@ -281,22 +281,25 @@ TEXT_LOOKUPS = {"ic": "icontains", "isw": "istartswith", "iew": "iendswith", "ie
 RANGE_LOOKUPS = ("gte", "lte", "gt", "lt")
 
 
+# Model field classes and the ValueFilter kind that parses their values, the first that
+# matches winning (a DateTimeField is also a DateField).
+FIELD_KINDS = (
+    (models.BooleanField, "bool"),
+    (models.DecimalField, "decimal"),
+    ((models.IntegerField, models.AutoField), "int"),
+    (models.DateTimeField, "datetime"),
+    (models.DateField, "date"),
+    ((models.CharField, models.TextField), "text"),
+)
+
+
 def kind_of(model_field):
     """Which ValueFilter kind (or 'choice', 'bool') parses a model field's values."""
     if model_field.choices or isinstance(model_field, CountryField):
         return "choice"
-    if isinstance(model_field, models.BooleanField):
-        return "bool"
-    if isinstance(model_field, models.DecimalField):
-        return "decimal"
-    if isinstance(model_field, (models.IntegerField, models.AutoField)):
-        return "int"
-    if isinstance(model_field, models.DateTimeField):
-        return "datetime"
-    if isinstance(model_field, models.DateField):
-        return "date"
-    if isinstance(model_field, (models.CharField, models.TextField)):
-        return "text"
+    for field_classes, kind in FIELD_KINDS:
+        if isinstance(model_field, field_classes):
+            return kind
     raise TypeError(f"No filter kind for {model_field!r}")
 
 
