@@ -21,10 +21,15 @@ import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
+from textwrap import indent
+from types import SimpleNamespace
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
+from django.db.models import F
+from django.db.models.functions import Collate
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
@@ -143,20 +148,31 @@ def dependency_order(shapes):
 # -- writing ---------------------------------------------------------------------------
 
 
-def encode(field, obj):
-    """A field's value as JSON, the same whichever database it was read from."""
-    value = field.value_from_object(obj)
+def encode(field, value):
+    """A field's value, as read with values(), as JSON: the same whichever database it
+    was read from."""
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, datetime.datetime):
         return value.astimezone(datetime.UTC).isoformat()
     if isinstance(value, datetime.date | Decimal):
         return str(value)
-    return field.value_to_string(obj)
+    return field.value_to_string(SimpleNamespace(**{field.attname: value}))
+
+
+def slug_order():
+    """Rows by slug in code-point order, Python's order for strings, on any database."""
+    if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
+        return Collate("slug", "C")
+    return F("slug")  # SQLite compares text byte by byte: UTF-8's order is code points'
 
 
 class Writer:
-    """Reads the catalog with one query per model and link table."""
+    """Reads the catalog model by model in slug order, CHUNK rows at a time: each chunk's
+    links and nested parts with one query per link table and part, so memory holds a
+    chunk, not a table."""
+
+    CHUNK = 2000
 
     def __init__(self):
         self.slug_maps = {}
@@ -166,24 +182,42 @@ class Writer:
             self.slug_maps[model] = dict(model._base_manager.values_list("pk", "slug"))
         return self.slug_maps[model]
 
-    def rows(self, shape):
-        """{pk: fields} for every row of the shape's model, parts included."""
+    def columns(self, shape):
+        return ["pk", *(field.attname for field in (*shape.values, *shape.links))]
+
+    def entries(self, shape):
+        """The model's rows as fields, parts included, in slug order."""
+        records = (
+            shape.model._base_manager.order_by(slug_order())
+            .values_list(*self.columns(shape))
+            .iterator(chunk_size=self.CHUNK)
+        )
+        while chunk := list(islice(records, self.CHUNK)):
+            yield from self.rows(shape, chunk).values()
+
+    def rows(self, shape, records):
+        """{pk: fields} for these rows ((pk, *values, *links) tuples), parts included."""
         rows = {}
-        for obj in shape.model._base_manager.all():
-            row = {field.name: encode(field, obj) for field in shape.values}
-            for link in shape.links:
-                target_id = getattr(obj, link.attname)
+        split = len(shape.values)
+        for pk, *values in records:
+            plain, links = values[:split], values[split:]
+            row = {
+                field.name: encode(field, value)
+                for field, value in zip(shape.values, plain, strict=True)
+            }
+            for link, target_id in zip(shape.links, links, strict=True):
                 row[link.name] = (
                     None if target_id is None else self.slugs(link.related_model)[target_id]
                 )
-            rows[obj.pk] = row
+            rows[pk] = row
         for field in shape.many:
             through = field.remote_field.through
+            owner = field.m2m_field_name()
             target_slugs = self.slugs(field.related_model)
             for row in rows.values():
                 row[field.name] = []
-            pairs = through._base_manager.values_list(
-                field.m2m_field_name(), field.m2m_reverse_field_name()
+            pairs = through._base_manager.filter(**{f"{owner}__in": list(rows)}).values_list(
+                owner, field.m2m_reverse_field_name()
             )
             for owner_id, target_id in pairs:
                 rows[owner_id][field.name].append(target_slugs[target_id])
@@ -192,16 +226,17 @@ class Writer:
         for key, owner, part in shape.parts:
             for row in rows.values():
                 row[key] = []
-            for owner_id, part_row in self.part_rows(part, owner):
+            for owner_id, part_row in self.part_rows(part, owner, list(rows)):
                 rows[owner_id][key].append(part_row)
             for row in rows.values():
                 row[key].sort(key=lambda item: json.dumps(item, sort_keys=True))
         return rows
 
-    def part_rows(self, part, owner):
-        part_rows = self.rows(part)
-        owners = dict(part.model._base_manager.values_list("pk", owner.attname))
-        return [(owners[pk], row) for pk, row in part_rows.items()]
+    def part_rows(self, part, owner, owner_ids):
+        records = part.model._base_manager.filter(**{f"{owner.name}__in": owner_ids})
+        records = list(records.values_list(owner.attname, *self.columns(part)))
+        part_rows = self.rows(part, [record[1:] for record in records])
+        return [(record[0], part_rows[record[1]]) for record in records]
 
 
 @contextmanager
@@ -217,20 +252,28 @@ def snapshot():
         yield
 
 
-def dump_catalog():
-    """The whole catalog as a JSON-ready document."""
+def write_catalog(out):
+    """Write the whole catalog to `out` (a text file) as it is read; return the row count.
+
+    The text is what json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True)
+    gives for the whole document {"format", "rows", "version"}, plus a newline: sorted
+    keys, Chinese names as written, one value per line; one row at a time is held."""
+    shapes = catalog_shapes()  # a model the backup cannot write fails before any output
+    count = 0
     with snapshot():
         writer = Writer()
-        entries = []
-        for shape in catalog_shapes():
-            rows = sorted(writer.rows(shape).values(), key=lambda row: row["slug"])
-            entries.extend({"model": shape.label, "fields": row} for row in rows)
-    return {"format": FORMAT, "version": VERSION, "rows": entries}
+        out.write("{\n" + f' "format": {dumps(FORMAT)},\n "rows": [')
+        for shape in shapes:
+            for fields in writer.entries(shape):
+                out.write(",\n" if count else "\n")
+                out.write(indent(dumps({"model": shape.label, "fields": fields}), "  "))
+                count += 1
+        out.write(("\n ]" if count else "]") + f',\n "version": {dumps(VERSION)}\n' + "}\n")
+    return count
 
 
-def dumps(document):
-    """Stable text: sorted keys, Chinese names as written, one value per line."""
-    return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+def dumps(value):
+    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
 
 
 # -- restoring -------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.management.commands._backup import BackupError, dump_catalog, dumps
+from catalog.management.commands._backup import BackupError, write_catalog
 
 
 class Command(BaseCommand):
@@ -24,27 +24,27 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, **options):
         try:
-            document = dump_catalog()
+            if path == "-":
+                write_catalog(sys.stdout)
+                return
+            count = write_atomically(Path(path), write_catalog)
         except BackupError as error:
             raise CommandError(str(error)) from None
-        text = dumps(document)
-        if path == "-":
-            sys.stdout.write(text)
-            return
-        write_atomically(Path(path), text)
-        self.stderr.write(f"Wrote {len(document['rows'])} rows to {path}.")
+        self.stderr.write(f"Wrote {count} rows to {path}.")
 
 
-def write_atomically(path, text):
-    """Replace `path` only once the new file is complete: a failed backup keeps the old one."""
+def write_atomically(path, write):
+    """Replace `path` only once the new file is complete: a failed backup keeps the old one.
+    `write(file)` writes the text; its answer is returned."""
     try:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     except OSError as error:
         raise CommandError(f"Cannot write {path}: {error.strerror}.") from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
+            answer = write(out)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return answer
