@@ -270,6 +270,12 @@ def reporter_filters(*filters):
     ]
 
 
+def reported_fields(*facts):
+    """A reported row's form: who reported, then `facts`, then the note, the sources and
+    what the system keeps (slug, timestamps)."""
+    return ["alliance", "brand", *facts, "note", "sources", "slug", "created", "updated"]
+
+
 class ReportedAdmin(ReporterAdmin):
     """Figures, totals and gaps: who reported and when, their slug the system's, as in
     the API."""
@@ -298,19 +304,7 @@ class DeliveryAdmin(ImportExportAdmin, ReportedAdmin):
 
     resource_classes = [DeliveryResource]
     month_fields = ("month",)
-    fields = [
-        "alliance",
-        "brand",
-        "month",
-        "units",
-        "precision",
-        "computed",
-        "note",
-        "sources",
-        "slug",
-        "created",
-        "updated",
-    ]
+    fields = reported_fields("month", "units", "precision", "computed")
     list_display = ["month_shown", "alliance", "brand", "units", "precision", "computed"]
     list_filter = reporter_filters("precision", "computed")
     date_hierarchy = "month"
@@ -323,20 +317,7 @@ class DeliveryTotalAdmin(ImportExportAdmin, ReportedAdmin):
 
     resource_classes = [DeliveryTotalResource]
     month_fields = ("first_month", "last_month")
-    fields = [
-        "alliance",
-        "brand",
-        "first_month",
-        "last_month",
-        "units",
-        "precision",
-        "computed",
-        "note",
-        "sources",
-        "slug",
-        "created",
-        "updated",
-    ]
+    fields = reported_fields("first_month", "last_month", "units", "precision", "computed")
     list_display = ["alliance", "brand", "period", "units", "precision"]
     list_filter = reporter_filters("precision", "computed")
 
@@ -351,17 +332,7 @@ class DeliveryTotalAdmin(ImportExportAdmin, ReportedAdmin):
 @admin.register(DeliveryGap)
 class DeliveryGapAdmin(ReportedAdmin):
     month_fields = ("month",)
-    fields = [
-        "alliance",
-        "brand",
-        "month",
-        "reason",
-        "note",
-        "sources",
-        "slug",
-        "created",
-        "updated",
-    ]
+    fields = reported_fields("month", "reason")
     list_display = ["month_shown", "alliance", "brand", "reason"]
     list_filter = reporter_filters("reason")
     date_hierarchy = "month"
