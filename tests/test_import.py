@@ -232,6 +232,20 @@ def test_an_editor_imports_vehicle_models_with_their_stack_and_chips_from_xlsx(w
     assert totals(again) == {"skip": 1}
 
 
+def test_a_line_up_giving_chips_and_why_they_are_unknown_is_refused(world, admin_client):
+    content = xlsx(
+        [
+            ["brand", "name", "powertrain", "chips", "chips_unknown"],
+            ["问界", "M9", "erev", "orin-x:adas:2", "Not published."],
+        ]
+    )
+    response = preview(admin_client, "vehiclemodel", "line-up.xlsx", content, XLSX)
+    assert invalid_rows(response) == [
+        (1, {"chips": ["Give the chips or the reason they are unknown, not both."]})
+    ]
+    assert not VehicleModel.objects.filter(slug="aito-m9").exists()
+
+
 def test_partnerships_and_memberships_come_from_json(world, admin_client):
     deal = dict.fromkeys(["brand", "carmaker", "partner", "kind", "started_on", "sources"], "")
     deals = [
