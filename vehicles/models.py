@@ -457,6 +457,14 @@ def reporter_slugs(values):
     return [values[name].slug for name in ("alliance", "brand") if values.get(name)]
 
 
+def reporter_name(row):
+    """Who reported a figure, total or gap, as people read it: the brand with the alliance
+    it reported within, or the one reporter."""
+    if row.alliance_id and row.brand_id:
+        return f"{row.brand} ({row.alliance})"
+    return str(row.brand or row.alliance)
+
+
 def current_month():
     """The first day of the current month in the catalog's time zone."""
     return timezone.localdate().replace(day=1)
@@ -534,11 +542,6 @@ class DeliveryFigure(CatalogEntry):
     class Meta(CatalogEntry.Meta):
         abstract = True
 
-    def reporter(self):
-        if self.alliance_id and self.brand_id:
-            return f"{self.brand} ({self.alliance})"
-        return str(self.brand or self.alliance)
-
 
 class Delivery(DeliveryFigure):
     """Units delivered in one calendar month.
@@ -580,7 +583,7 @@ class Delivery(DeliveryFigure):
         # vehicles.signals installs a trigger on both databases after every migrate.
 
     def __str__(self):
-        return f"{self.reporter()} {self.month:%Y-%m}: {self.units}"
+        return f"{reporter_name(self)} {self.month:%Y-%m}: {self.units}"
 
     def clean(self):
         super().clean()
@@ -677,7 +680,9 @@ class DeliveryTotal(DeliveryFigure):
         ]
 
     def __str__(self):
-        return f"{self.reporter()} {self.first_month:%Y-%m}..{self.last_month:%Y-%m}: {self.units}"
+        return (
+            f"{reporter_name(self)} {self.first_month:%Y-%m}..{self.last_month:%Y-%m}: {self.units}"
+        )
 
     @classmethod
     def make_slug(cls, values):
@@ -761,8 +766,7 @@ class DeliveryGap(CatalogEntry):
         ]
 
     def __str__(self):
-        reporter = f"{self.brand} ({self.alliance})" if self.alliance_id and self.brand_id else ""
-        return f"{reporter or self.brand or self.alliance} {self.month:%Y-%m}: no figure"
+        return f"{reporter_name(self)} {self.month:%Y-%m}: no figure"
 
     def clean(self):
         super().clean()
