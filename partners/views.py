@@ -13,7 +13,13 @@ from partners.models import (
 )
 
 # Every fact lists its sources: one extra query per page, not one per row.
-SOURCES = Prefetch("sources", queryset=Source.objects.order_by("slug"))
+# A list shows a source as its summary: only the columns the summary reads are loaded.
+SOURCES = Prefetch(
+    "sources",
+    queryset=Source.objects.order_by("slug").only(
+        "slug", "title", "publisher", "published_on", "url"
+    ),
+)
 NAMED_ORDERING = ["slug", "name", "created", "updated"]
 
 

@@ -32,7 +32,13 @@ class VehicleModelViewSet(CatalogViewSet):
         "brand", "cockpit_os", "adas_stack"
     ).prefetch_related(
         # One query for all fittings of the page, with their chips joined in.
-        Prefetch("chip_fittings", queryset=VehicleModelChip.objects.select_related("chip")),
+        # Only the columns the fitting and the chip's summary show.
+        Prefetch(
+            "chip_fittings",
+            queryset=VehicleModelChip.objects.select_related("chip").only(
+                "vehicle_model", "role", "quantity", "chip__slug", "chip__name"
+            ),
+        ),
         SOURCES,
     )
     serializer_class = serializers.VehicleModelSerializer
