@@ -1,6 +1,7 @@
 from django.db.models import Prefetch
 
 from catalog.views import CatalogViewSet
+from partners.models import Chip
 from partners.views import SOURCES
 from vehicles import filters, serializers
 from vehicles.models import (
@@ -25,6 +26,44 @@ class BrandViewSet(CatalogViewSet):
     ordering = ["name"]
 
 
+class ChipSummary:
+    """A chip as its summary reads it (slug, name, the model for its URL), from values()."""
+
+    __slots__ = ("name", "slug")
+    _meta = Chip._meta
+
+    def __init__(self, slug, name):
+        self.slug, self.name = slug, name
+
+    def __str__(self):
+        return self.name
+
+
+class ChipFitting:
+    """A chip fitting as ChipFittingSerializer reads it."""
+
+    __slots__ = ("chip", "quantity", "role")
+
+    def __init__(self, chip, role, quantity):
+        self.chip, self.role, self.quantity = chip, role, quantity
+
+
+def attach_fittings(vehicle_models):
+    """Give each vehicle model its chip fittings, in their order, as the prefetch would, but
+    read with one values() query: a page of 1,000 models has thousands of fittings, and
+    building a model instance for each fitting and its chip was most of the page's time."""
+    fittings = {vehicle_model.pk: [] for vehicle_model in vehicle_models}
+    rows = VehicleModelChip.objects.filter(vehicle_model__in=list(fittings)).values_list(
+        "vehicle_model_id", "chip__slug", "chip__name", "role", "quantity"
+    )
+    for vehicle_model_id, slug, name, role, quantity in rows:
+        fittings[vehicle_model_id].append(ChipFitting(ChipSummary(slug, name), role, quantity))
+    cache_name = VehicleModelChip._meta.get_field("vehicle_model").remote_field.cache_name
+    for vehicle_model in vehicle_models:
+        cache = vehicle_model.__dict__.setdefault("_prefetched_objects_cache", {})
+        cache[cache_name] = fittings[vehicle_model.pk]
+
+
 class VehicleModelViewSet(CatalogViewSet):
     """Vehicle models with their cockpit OS, driver-assist stack and chips."""
 
@@ -43,6 +82,14 @@ class VehicleModelViewSet(CatalogViewSet):
     )
     serializer_class = serializers.VehicleModelSerializer
     filterset_class = filters.VehicleModelFilterSet
+
+    def paginate_queryset(self, queryset):
+        # A page's chip fittings are read as values, not model instances: see attach_fittings.
+        page = super().paginate_queryset(queryset.prefetch_related(None).prefetch_related(SOURCES))
+        if page is not None:
+            attach_fittings(page)
+        return page
+
     ordering_fields = [
         "slug",
         "name",
