@@ -293,11 +293,15 @@ class CatalogAdmin(SlugRuleAdminMixin, ManyToManyProtectedMixin, SimpleHistoryAd
     list_per_page = 50
     show_full_result_count = False
     save_on_top = True
-    search_fields = ["slug", "name", "name_zh"]
     # Fields that hold a month (stored as its first day), entered and shown as YYYY-MM.
     month_fields = ()
     # Fields shown first on the form, in this order: what the row is called, then its slug.
     leading_fields = ("name", "name_zh", "slug")
+
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        # The search box looks where the API's `q` does: the model says where.
+        self.search_fields = model.search_fields
 
     def get_prepopulated_fields(self, request, obj=None):
         names = {field.name for field in self.model._meta.fields}
@@ -451,7 +455,7 @@ class SourceAdmin(ImportExportAdmin, ManyToManyProtectedMixin, SimpleHistoryAdmi
     resource_classes = [SourceResource]
     list_display = ["title", "publisher", "published_on", "reliability", "url"]
     list_filter = ["reliability", "publisher"]
-    search_fields = ["slug", "title", "publisher", "url", "note"]
+    search_fields = [*Source.search_fields, "note"]
     date_hierarchy = "published_on"
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["created", "updated"]
@@ -590,7 +594,7 @@ class ChangeRecordAdmin(admin.ModelAdmin):
         "note",
     ]
     list_filter = ["action", "channel", "content_type", ("at", admin.DateFieldListFilter)]
-    search_fields = ["object_slug", "object_repr", "actor_name"]
+    search_fields = ChangeRecord.search_fields
     date_hierarchy = "at"
     list_select_related = ["content_type"]
     list_per_page = 100

@@ -348,7 +348,8 @@ class CatalogFilterSet(django_filters.FilterSet):
 
     `Meta.fields` lists scalar fields; `aliases` maps a parameter name to a field path
     across relations (e.g. {"role": "roles__role"}); `month_fields` lists DateFields
-    written YYYY-MM; `search_fields` are what `q` searches (English and Chinese names).
+    written YYYY-MM. `q` searches the model's `search_fields` (declared on the model, which
+    the admin's search box uses too).
     """
 
     q = django_filters.CharFilter(
@@ -356,7 +357,6 @@ class CatalogFilterSet(django_filters.FilterSet):
         max_length=TEXT_MAX_LENGTH,
         label="Search names, in English or Chinese (case-insensitive, contains).",
     )
-    search_fields = ("slug", "name", "name_zh")
     month_fields = ()
     aliases = {}
     # Pairs of (first, last) parameters of a window that are not lookups of one field,
@@ -508,11 +508,12 @@ class CatalogFilterSet(django_filters.FilterSet):
         return filters
 
     def search(self, queryset, name, value):
+        search_fields = self._meta.model.search_fields
         condition = Q()
-        for field in self.search_fields:
+        for field in search_fields:
             condition |= Q(**{f"{field}__icontains": value})
         queryset = queryset.filter(condition)
-        crosses_relation = any("__" in field for field in self.search_fields)
+        crosses_relation = any("__" in field for field in search_fields)
         return queryset.distinct() if crosses_relation else queryset
 
 

@@ -220,6 +220,9 @@ class Source(TimeStampedModel):
     # The document's address is `link` in the API, where `url` is the resource's own.
     API_FIELD_NAMES = {"url": "link"}
 
+    # What `q` in the API and the admin's search box look in.
+    search_fields = ("slug", "title", "publisher", "url")
+
     class Meta:
         ordering = ["slug"]
         constraints = [
@@ -303,6 +306,9 @@ class NamedEntry(CatalogEntry):
     name = models.CharField(max_length=150, unique=True)
     name_zh = models.CharField(_("Chinese name"), max_length=150, blank=True)
     description = models.TextField(blank=True)
+
+    # What `q` in the API and the admin's search box look in (names in both languages).
+    search_fields = ("slug", "name", "name_zh")
 
     class Meta(CatalogEntry.Meta):
         abstract = True
@@ -472,6 +478,8 @@ class ChangeRecord(models.Model):
         max_length=200, blank=True, help_text=_("For an import, the name of the file imported.")
     )
     at = models.DateTimeField(db_index=True)
+
+    search_fields = ("object_slug", "object_repr", "actor_name")
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -110,8 +110,6 @@ class CatalogViewSet(BulkWriteMixin, ExportMixin, ErrorsAsJSONMixin, viewsets.Mo
 
 
 class SourceFilterSet(CatalogFilterSet):
-    search_fields = ("slug", "title", "publisher", "url")
-
     class Meta:
         model = Source
         fields = ["slug", "title", "publisher", "url", "published_on", "accessed_on", "reliability"]
@@ -143,7 +141,6 @@ class ChangeRecordFilterSet(CatalogFilterSet):
         label="app_label.model of the object changed; repeat for OR.",
     )
     aliases = {"object": "object_slug", "actor": "actor_name"}
-    search_fields = ("object_slug", "object_repr", "actor_name")
 
     class Meta:
         model = ChangeRecord

@@ -107,7 +107,6 @@ class ShareholdingAdmin(CatalogAdmin):
     leading_fields = ("company", "holder", "share_percent", "slug")
     list_display = ["company", "holder", "share_percent", "acquired_on", "disposed_on"]
     list_filter = ["acquired_on"]
-    search_fields = ["slug", "holder__name", "holder__name_zh", "company__name", "company__name_zh"]
     autocomplete_fields = ["holder", "company", "sources"]
     list_select_related = ["holder", "company"]
 

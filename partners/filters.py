@@ -21,7 +21,6 @@ class CompanyFilterSet(CatalogFilterSet):
 class ShareholdingFilterSet(CatalogFilterSet):
     holder = SlugFilter("holder", Company)
     company = SlugFilter("company", Company)
-    search_fields = ("slug", "holder__name", "holder__name_zh", "company__name", "company__name_zh")
 
     class Meta:
         model = Shareholding

@@ -125,6 +125,8 @@ class Shareholding(CatalogEntry):
     disposed_on = models.DateField(null=True, blank=True, help_text=_("Empty: still held."))
     note = models.TextField(blank=True)
 
+    search_fields = ("slug", "holder__name", "holder__name_zh", "company__name", "company__name_zh")
+
     class Meta(CatalogEntry.Meta):
         ordering = ["company__name", "holder__name"]
         constraints = [

@@ -170,3 +170,23 @@ def test_every_exemption_names_a_field_a_list_has():
     labels = {model._meta.label_lower: model for model, _ in fields}
     for label, exemptions in NOT_FILTERED_HERE.items():
         assert {name for model, name in fields if model is labels[label]} >= set(exemptions)
+
+
+@pytest.mark.parametrize(("prefix", "viewset"), ENDPOINTS, ids=[p for p, _ in ENDPOINTS])
+def test_the_admins_search_box_looks_where_the_apis_q_does(prefix, viewset, rf, admin_user):
+    """Staff searching the admin and researchers searching the API find by the same fields,
+    declared once on the model."""
+    from django.contrib import admin
+
+    model = viewset.queryset.model
+    request = rf.get("/admin/")
+    request.user = admin_user
+    searched = admin.site._registry[model].get_search_fields(request)
+    assert list(searched[: len(model.search_fields)]) == list(model.search_fields)
+
+
+def test_q_finds_a_brand_by_its_group_as_the_admin_does(world, client, admin_client):
+    api = client.get("/api/v1/brands/?q=赛力斯").json()["results"]
+    page = admin_client.get("/admin/vehicles/brand/", {"q": "赛力斯"})
+    assert [row["slug"] for row in api] == ["aito"]
+    assert list(page.context["cl"].result_list.values_list("slug", flat=True)) == ["aito"]

@@ -141,7 +141,6 @@ class BrandAdmin(CatalogAdmin):
         ("group", admin.RelatedOnlyFieldListFilter),
         "memberships__alliance",
     ]
-    search_fields = ["slug", "name", "name_zh", "group__name", "group__name_zh"]
     autocomplete_fields = ["group", "sources"]
     list_select_related = ["group"]
     inlines = [BrandMembershipInline, PartnershipInline, VehicleModelInline]
@@ -209,7 +208,6 @@ class VehicleModelAdmin(ImportExportAdmin, CatalogAdmin):
         AdasStackStatusFilter,
         ChipsStatusFilter,
     ]
-    search_fields = ["slug", "name", "name_zh", "brand__name", "brand__name_zh"]
     autocomplete_fields = ["brand", "cockpit_os", "adas_stack", "sources"]
     list_select_related = ["brand", "cockpit_os", "adas_stack"]
     date_hierarchy = "launched_on"
@@ -236,16 +234,6 @@ class PartnershipAdmin(ImportExportAdmin, CatalogAdmin):
     leading_fields = ("brand", "carmaker", "partner", "kind", "slug")
     list_display = ["__str__", "kind", "announced_on", "started_on", "ended_on"]
     list_filter = ["kind", "partner__country", ("partner", admin.RelatedOnlyFieldListFilter)]
-    search_fields = [
-        "slug",
-        "scope",
-        "brand__name",
-        "brand__name_zh",
-        "carmaker__name",
-        "carmaker__name_zh",
-        "partner__name",
-        "partner__name_zh",
-    ]
     autocomplete_fields = ["brand", "carmaker", "partner", "sources"]
     list_select_related = ["brand", "carmaker", "partner"]
     date_hierarchy = "started_on"
@@ -255,7 +243,6 @@ class ReporterAdmin(CatalogAdmin):
     """Rows tied to an alliance and a brand (memberships, figures, gaps): found and
     chosen by either, and listed with both."""
 
-    search_fields = ["slug", "alliance__name", "alliance__name_zh", "brand__name", "brand__name_zh"]
     autocomplete_fields = ["alliance", "brand", "sources"]
     list_select_related = ["alliance", "brand"]
 

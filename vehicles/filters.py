@@ -61,7 +61,6 @@ class BrandFilterSet(CatalogFilterSet):
         "group_country": "group__country",
         "chip_designer_country": "vehicle_models__chips__designer__country",
     }
-    search_fields = ("slug", "name", "name_zh", "group__name", "group__name_zh")
 
     class Meta:
         model = Brand
@@ -145,7 +144,6 @@ class VehicleModelFilterSet(CatalogFilterSet):
         "chip_designer_country": "chips__designer__country",
         "chip_role": "chip_fittings__role",
     }
-    search_fields = ("slug", "name", "name_zh", "brand__name", "brand__name_zh")
 
     class Meta:
         model = VehicleModel
@@ -187,16 +185,6 @@ class PartnershipFilterSet(CatalogFilterSet):
     partner = SlugFilter("partner", Company)
     active_on = active_on("started_on", "ended_on")
     aliases = {"partner_country": "partner__country", "partner_role": "partner__roles__role"}
-    search_fields = (
-        "slug",
-        "scope",
-        "brand__name",
-        "brand__name_zh",
-        "carmaker__name",
-        "carmaker__name_zh",
-        "partner__name",
-        "partner__name_zh",
-    )
 
     class Meta:
         model = Partnership
@@ -208,7 +196,6 @@ class AllianceMembershipFilterSet(CatalogFilterSet):
     brand = SlugFilter("brand", Brand)
     group = SlugFilter("brand__group", Company)
     active_on = active_on("joined_on", "left_on")
-    search_fields = ("slug", "alliance__name", "alliance__name_zh", "brand__name", "brand__name_zh")
 
     class Meta:
         model = AllianceMembership
@@ -222,7 +209,6 @@ class DeliveryFilterSet(CatalogFilterSet):
     brand = SlugFilter("brand", Brand)
     group = SlugFilter("brand__group", Company)
     month_fields = ("month",)
-    search_fields = ("slug", "alliance__name", "alliance__name_zh", "brand__name", "brand__name_zh")
 
     class Meta:
         model = Delivery
@@ -234,7 +220,6 @@ class DeliveryTotalFilterSet(CatalogFilterSet):
     brand = SlugFilter("brand", Brand)
     group = SlugFilter("brand__group", Company)
     month_fields = ("first_month", "last_month")
-    search_fields = DeliveryFilterSet.search_fields
 
     class Meta:
         model = DeliveryTotal
@@ -248,7 +233,6 @@ class DeliveryGapFilterSet(CatalogFilterSet):
     brand = SlugFilter("brand", Brand)
     group = SlugFilter("brand__group", Company)
     month_fields = ("month",)
-    search_fields = DeliveryFilterSet.search_fields
 
     class Meta:
         model = DeliveryGap

@@ -63,6 +63,8 @@ class Brand(NamedEntry):
     positioning = models.CharField(max_length=20, choices=Positioning.choices, blank=True)
     website = models.URLField(blank=True)
 
+    search_fields = (*NamedEntry.search_fields, "group__name", "group__name_zh")
+
     class Meta(NamedEntry.Meta):
         indexes = order_indexes("brand", "launched", "created", "updated")
         constraints = [
@@ -188,6 +190,8 @@ class VehicleModel(CatalogEntry):
     adas_stack_unknown = unknown_reason(_("ADAS stack"))
     chips_unknown = unknown_reason(_("chips"))
     note = models.TextField(blank=True)
+
+    search_fields = ("slug", "name", "name_zh", "brand__name", "brand__name_zh")
 
     class Meta(CatalogEntry.Meta):
         indexes = order_indexes(
@@ -344,6 +348,17 @@ class Partnership(CatalogEntry):
 
     one_of_required = at_most_one_of = ("brand", "carmaker")
 
+    search_fields = (
+        "slug",
+        "scope",
+        "brand__name",
+        "brand__name_zh",
+        "carmaker__name",
+        "carmaker__name_zh",
+        "partner__name",
+        "partner__name_zh",
+    )
+
     class Meta(CatalogEntry.Meta):
         indexes = order_indexes(
             "deal", "announced_on", "started_on", "ended_on", "created", "updated"
@@ -387,6 +402,8 @@ class AllianceMembership(CatalogEntry):
     joined_on = models.DateField(null=True, blank=True)
     left_on = models.DateField(null=True, blank=True, help_text=_("Empty: still a member."))
     note = models.TextField(blank=True)
+
+    search_fields = ("slug", "alliance__name", "alliance__name_zh", "brand__name", "brand__name_zh")
 
     class Meta(CatalogEntry.Meta):
         indexes = order_indexes("member", "joined_on", "left_on", "created", "updated")
@@ -538,6 +555,8 @@ class DeliveryFigure(CatalogEntry):
         help_text=_("Derived by the catalog from other figures (the note says how), not reported."),
     )
     note = models.TextField(blank=True)
+
+    search_fields = ("slug", "alliance__name", "alliance__name_zh", "brand__name", "brand__name_zh")
 
     class Meta(CatalogEntry.Meta):
         abstract = True
@@ -740,6 +759,8 @@ class DeliveryGap(CatalogEntry):
     month = models.DateField(help_text=_("The first day of the month with no figure (YYYY-MM-01)."))
     reason = models.CharField(max_length=20, choices=GapReason.choices)
     note = models.TextField(help_text=_("What is known instead, or where no figure was found."))
+
+    search_fields = ("slug", "alliance__name", "alliance__name_zh", "brand__name", "brand__name_zh")
 
     class Meta(CatalogEntry.Meta):
         indexes = order_indexes("gap", "-month")
