@@ -74,6 +74,18 @@ ERROR_DESCRIPTIONS = {
     "412": "If-Match did not match: the resource changed since it was read. Read it again.",
     "413": "The request body is larger than the accepted maximum.",
     "429": "Too many requests; retry after the number of seconds in Retry-After.",
+    "503": "The database is briefly unavailable; nothing was confirmed. Retry after the "
+    "number of seconds in Retry-After (after a write, read the resource first: it may have "
+    "been stored).",
+}
+
+
+# Answers that say when to try again.
+RETRY_AFTER = {"429", "503"}
+RETRY_AFTER_HEADER = {
+    "schema": {"type": "integer", "minimum": 0},
+    "description": "Seconds to wait before retrying.",
+    "required": True,
 }
 
 
@@ -211,7 +223,7 @@ class CatalogAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        codes = ["400", "401", "429"]
+        codes = ["400", "401", "429", "503"]
         if self.method in WRITE_METHODS:
             codes.append("403")
         if self.method in {"DELETE", "PUT", "PATCH", "POST"}:
@@ -224,13 +236,13 @@ class CatalogAutoSchema(AutoSchema):
             codes.append("404")
         error = self.resolve_serializer(ErrorSerializer, "response").ref
         for code in sorted(codes):
-            responses.setdefault(
-                code,
-                {
-                    "content": {"application/json": {"schema": error}},
-                    "description": ERROR_DESCRIPTIONS[code],
-                },
-            )
+            response = {
+                "content": {"application/json": {"schema": error}},
+                "description": ERROR_DESCRIPTIONS[code],
+            }
+            if code in RETRY_AFTER:
+                response["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
+            responses.setdefault(code, response)
         return responses
 
 

@@ -71,6 +71,18 @@ def test_every_read_and_write_declares_its_conditional_headers(path, method, ope
         assert "ETag" in responses["200"]["headers"]
 
 
+def test_every_operation_says_when_to_retry_a_throttled_or_unavailable_request():
+    """A client generated from the document handles 429 and 503 (the database briefly
+    down) as the error they are, and reads how long to wait."""
+    for path, method, operation in OPERATIONS:
+        for code in ("429", "503"):
+            answer = operation["responses"][code]
+            assert answer["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/Error"
+            }, (path, method, code)
+            assert answer["headers"]["Retry-After"]["schema"]["type"] == "integer"
+
+
 def test_every_field_an_answer_always_carries_is_required():
     optional = {
         name: sorted(set(schema.get("properties", {})) - set(schema.get("required", [])))
