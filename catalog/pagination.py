@@ -31,6 +31,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from catalog.page_values import paginate_with_values
 from catalog.values import parse_integer
 
 MAX_OFFSET = 10**9
@@ -119,6 +120,10 @@ class CatalogPagination(LimitOffsetPagination):
         return self.parse(request, self.offset_query_param, 0, MAX_OFFSET, 0)
 
     def paginate_queryset(self, queryset, request, view=None):
+        # Some relations of the page are read with values(): see catalog/page_values.py.
+        return paginate_with_values(queryset, view, lambda rows: self.page(rows, request, view))
+
+    def page(self, queryset, request, view):
         self.request = request
         self.limit = self.get_limit(request)
         self.cursor = request.query_params.get(self.cursor_query_param)

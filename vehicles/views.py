@@ -1,5 +1,6 @@
 from django.db.models import Prefetch
 
+from catalog.page_values import PAGE_VALUES, Values, cache
 from catalog.views import CatalogViewSet
 from partners.models import Chip
 from partners.views import SOURCES
@@ -26,42 +27,26 @@ class BrandViewSet(CatalogViewSet):
     ordering = ["name"]
 
 
-class ChipSummary:
-    """A chip as its summary reads it (slug, name, the model for its URL), from values()."""
-
-    __slots__ = ("name", "slug")
-    _meta = Chip._meta
-
-    def __init__(self, slug, name):
-        self.slug, self.name = slug, name
+class ChipValues(Values):
+    _meta = Chip._meta  # detail_url reads the model's name
 
     def __str__(self):
-        return self.name
-
-
-class ChipFitting:
-    """A chip fitting as ChipFittingSerializer reads it."""
-
-    __slots__ = ("chip", "quantity", "role")
-
-    def __init__(self, chip, role, quantity):
-        self.chip, self.role, self.quantity = chip, role, quantity
+        return self.name  # as a chip's own
 
 
 def attach_fittings(vehicle_models):
-    """Give each vehicle model its chip fittings, in their order, as the prefetch would, but
-    read with one values() query: a page of 1,000 models has thousands of fittings, and
-    building a model instance for each fitting and its chip was most of the page's time."""
-    fittings = {vehicle_model.pk: [] for vehicle_model in vehicle_models}
-    rows = VehicleModelChip.objects.filter(vehicle_model__in=list(fittings)).values_list(
+    """Each vehicle model's chip fittings, in their order, as ChipFittingSerializer reads
+    them (one values() query)."""
+    rows = VehicleModelChip.objects.filter(vehicle_model__in=vehicle_models).values_list(
         "vehicle_model_id", "chip__slug", "chip__name", "role", "quantity"
     )
+    fittings = {}
     for vehicle_model_id, slug, name, role, quantity in rows:
-        fittings[vehicle_model_id].append(ChipFitting(ChipSummary(slug, name), role, quantity))
-    cache_name = VehicleModelChip._meta.get_field("vehicle_model").remote_field.cache_name
-    for vehicle_model in vehicle_models:
-        cache = vehicle_model.__dict__.setdefault("_prefetched_objects_cache", {})
-        cache[cache_name] = fittings[vehicle_model.pk]
+        chip = ChipValues(slug=slug, name=name)
+        fittings.setdefault(vehicle_model_id, []).append(
+            Values(chip=chip, role=role, quantity=quantity)
+        )
+    cache(vehicle_models, "chip_fittings", fittings)
 
 
 class VehicleModelViewSet(CatalogViewSet):
@@ -83,12 +68,8 @@ class VehicleModelViewSet(CatalogViewSet):
     serializer_class = serializers.VehicleModelSerializer
     filterset_class = filters.VehicleModelFilterSet
 
-    def paginate_queryset(self, queryset):
-        # A page's chip fittings are read as values, not model instances: see attach_fittings.
-        page = super().paginate_queryset(queryset.prefetch_related(None).prefetch_related(SOURCES))
-        if page is not None:
-            attach_fittings(page)
-        return page
+    # A page's fittings and sources are read with values(): see catalog/page_values.py.
+    page_values = {**PAGE_VALUES, "chip_fittings": attach_fittings}
 
     ordering_fields = [
         "slug",
