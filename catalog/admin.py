@@ -220,13 +220,6 @@ admin.site.autocomplete_view = lambda request: CatalogAutocompleteJsonView.as_vi
 )(request)
 
 
-def many_to_many_referrers(objs):
-    """Rows that point at any of `objs` through a plain many-to-many link (the facts that
-    cite a source, the stacks that compute on a chip): [(model, rows, how many)].
-    Protected foreign keys are listed by Django's own delete page."""
-    return referrers(objs, many_to_many_only=True)
-
-
 class ManyToManyProtectedMixin:
     """The delete page (and the bulk delete action) lists the facts that still link to
     the row through a many-to-many relation, as Django lists protected foreign keys,
@@ -236,7 +229,8 @@ class ManyToManyProtectedMixin:
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
         objs = list(objs)
         if objs:
-            for model, rows, count in many_to_many_referrers(objs):
+            # Protected foreign keys are listed by Django's own delete page.
+            for model, rows, count in referrers(objs, many_to_many_only=True):
                 protected.extend(self.referrer_label(row) for row in rows)
                 if count > len(rows):
                     protected.append(
