@@ -13,21 +13,12 @@ queries each run sent are printed, not asserted.
 
 import datetime
 import os
-import sys
-import tempfile
 import time
 import warnings
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+from scratch import setup_django
 
-import django  # noqa: E402
-
-django.setup()
+setup_django()
 
 import tablib  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
