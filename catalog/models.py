@@ -222,6 +222,8 @@ class Source(TimeStampedModel):
 
     # What `q` in the API and the admin's search box look in.
     search_fields = ("slug", "title", "publisher", "url")
+    # The columns a citation shows (SourceSummaryField): all a list page loads of a source.
+    summary_fields = ("slug", "title", "publisher", "published_on", "url")
 
     class Meta:
         ordering = ["slug"]

@@ -42,20 +42,12 @@ def attach_sources(rows):
     links = (
         through._base_manager.filter(**{f"{owner}__in": [row.pk for row in rows]})
         .order_by(f"{target}__slug")
-        .values_list(
-            owner,
-            *(
-                f"{target}__{name}"
-                for name in ("slug", "title", "publisher", "published_on", "url")
-            ),
-        )
+        .values_list(owner, *(f"{target}__{name}" for name in Source.summary_fields))
     )
     sources = {}
-    for owner_id, slug, title, publisher, published_on, url in links:
+    for owner_id, *values in links:
         sources.setdefault(owner_id, []).append(
-            SourceValues(
-                slug=slug, title=title, publisher=publisher, published_on=published_on, url=url
-            )
+            SourceValues(**dict(zip(Source.summary_fields, values, strict=True)))
         )
     cache(rows, field.name, sources)
 

@@ -16,9 +16,7 @@ from partners.models import (
 # A list shows a source as its summary: only the columns the summary reads are loaded.
 SOURCES = Prefetch(
     "sources",
-    queryset=Source.objects.order_by("slug").only(
-        "slug", "title", "publisher", "published_on", "url"
-    ),
+    queryset=Source.objects.order_by("slug").only(*Source.summary_fields),
 )
 NAMED_ORDERING = ["slug", "name", "created", "updated"]
 
