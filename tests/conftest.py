@@ -1,12 +1,15 @@
 """Shared test data: a small, hand-built slice of the ecosystem whose answers are known."""
 
 import datetime
+import functools
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.db import connection
 
+from catalog.docs import read_yaml
 from catalog.models import ApiToken, Source
 from partners.models import (
     Alliance,
@@ -27,6 +30,35 @@ from vehicles.models import (
     VehicleModel,
     VehicleModelChip,
 )
+
+
+def pytest_collection_modifyitems(items):
+    """The longest tests first, so parallel workers finish together: Schemathesis runs
+    (most parameters first; a list's coverage phase tries each parameter's edge values),
+    then browser and client tests, then the rest in their usual order."""
+
+    def weight(item):
+        if item.get_closest_marker("fuzz"):
+            operation = item.name.partition("[")[2].removesuffix("]")
+            return (0, -fuzz_parameter_count(operation))
+        if item.get_closest_marker("browser") or item.get_closest_marker("clients"):
+            return (1, 0)
+        return (2, 0)
+
+    items.sort(key=weight)
+
+
+def fuzz_parameter_count(label):
+    """How many parameters the committed document gives an operation ("GET /path/")."""
+    method, _, path = label.partition(" ")
+    operation = committed_document()["paths"].get(path, {}).get(method.lower(), {})
+    return len(operation.get("parameters", []))
+
+
+@functools.cache
+def committed_document():
+    """The committed OpenAPI document, parsed once per test process."""
+    return read_yaml((settings.BASE_DIR / "openapi.yaml").read_bytes())
 
 
 def company(slug, name, country, *roles, **fields):

@@ -5,10 +5,10 @@ decimal places, and a summary and description for every operation and parameter.
 import re
 
 import pytest
-import yaml
-from django.conf import settings
 
-DOCUMENT = yaml.safe_load((settings.BASE_DIR / "openapi.yaml").read_text())
+from tests.conftest import committed_document
+
+DOCUMENT = committed_document()
 PATHS = DOCUMENT["paths"]
 SCHEMAS = DOCUMENT["components"]["schemas"]
 OPERATIONS = [
@@ -169,3 +169,29 @@ def test_the_server_accepts_every_documented_ordering(world, client, path, opera
     refused = client.get(path, {"ordering": "colour"})
     assert refused.status_code == 400
     assert "ordering" in refused.json()["errors"]
+
+
+EXPORTS = [
+    (path, operation)
+    for path, method, operation in OPERATIONS
+    if method == "get" and path.endswith("/export/")
+]
+
+
+@pytest.mark.parametrize(("path", "operation"), EXPORTS, ids=[path for path, _ in EXPORTS])
+def test_an_export_takes_exactly_its_lists_filters(path, operation):
+    """A client can move a list's query to its export unchanged, paging aside: the same
+    query parameters with the same schemas (so Schemathesis tries each boundary value on the list
+    only; schemathesis.toml)."""
+    listed = {
+        parameter["name"]: parameter["schema"]
+        for parameter in parameters(PATHS[path.removesuffix("export/")]["get"])
+        if parameter["in"] == "query" and parameter["name"] not in {"limit", "offset", "cursor"}
+    }
+    exported = {
+        parameter["name"]: parameter["schema"]
+        for parameter in parameters(operation)
+        if parameter["in"] == "query" and parameter["name"] != "format"
+    }
+    assert exported == listed
+    assert len(EXPORTS) == 14

@@ -1,12 +1,12 @@
 """The OpenAPI document is the contract partner apps generate clients from."""
 
 import pytest
-import yaml
 from django.conf import settings
 from django.core.management import call_command
 from openapi_core import OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
 
+from tests.conftest import committed_document
 from tests.test_api_queries import RESOURCES
 
 COMMITTED = settings.BASE_DIR / "openapi.yaml"
@@ -27,7 +27,7 @@ def test_committed_schema_matches_the_code(generated):
 
 @pytest.fixture(scope="module")
 def contract():
-    return OpenAPI.from_dict(yaml.safe_load(COMMITTED.read_text()))
+    return OpenAPI.from_dict(committed_document())
 
 
 def check(contract, response):
