@@ -132,7 +132,13 @@ class ExposureFilterSet(BrandFilterSet):
     windows = (("month_from", "month_to"),)
 
     company = extend_schema_field({"type": "array", "items": {"type": "string"}})(
-        SlugFilter("group", Company, method=keep, label="The supplier(s) in question (slugs).")
+        SlugFilter(
+            "group",
+            Company,
+            method=keep,
+            rows=True,  # the answer names each company
+            label="The supplier(s) in question (slugs).",
+        )
     )
     country = choice(
         COUNTRY_CHOICES, "Supplier country (ISO 3166-1 alpha-2; repeatable).", multiple=True
