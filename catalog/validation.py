@@ -197,8 +197,8 @@ class RowsValidator:
         self.model = model
         self.using = router.db_for_write(model)
         self.unique_rules = []
-        self.constraints = []
-        self.referenced = {}
+        self.constraints = []  # (model class, constraint)
+        self.keys = {}  # constraint name -> UniqueKeys, for those decided in memory
         probe = model()
         unique_checks, date_checks = probe._get_unique_checks(include_meta_constraints=False)
         self.has_date_checks = bool(date_checks)
@@ -208,8 +208,10 @@ class RowsValidator:
                 self.unique_rules.append((names, UniqueKeys(model, names)))
         for model_class, constraints in probe.get_constraints():
             for constraint in constraints:
+                self.constraints.append((model_class, constraint))
                 keys = self.keys_of(model_class, constraint)
-                self.constraints.append((model_class, constraint, keys))
+                if keys is not None:
+                    self.keys[constraint.name] = keys
 
     def keys_of(self, model_class, constraint):
         """The in-memory rule of a unique constraint, or None where the database decides
@@ -257,9 +259,7 @@ class RowsValidator:
         return False
 
     def rules(self):
-        return [keys for _, keys in self.unique_rules] + [
-            keys for _, _, keys in self.constraints if keys is not None
-        ]
+        return [keys for _, keys in self.unique_rules] + list(self.keys.values())
 
     def full_clean(self, instance, exclude=None):
         """Model.full_clean(), step for step."""
@@ -326,48 +326,21 @@ class RowsValidator:
             raise ValidationError(errors)
 
     def validate_constraints(self, instance, exclude):
-        """Model.validate_constraints(): each constraint's validate(), where the answer is
-        not known without the database."""
-        values = field_values(instance)
-        errors = {}
-        for model_class, constraint, keys in self.constraints:
-            try:
-                if keys is not None:
-                    self.validate_unique_constraint(instance, constraint, keys, values, exclude)
-                elif not self.surely_passes(constraint, values, exclude):
-                    constraint.validate(model_class, instance, exclude=exclude, using=self.using)
-            except ValidationError as error:
-                if getattr(error, "code", None) == "unique" and len(constraint.fields) == 1:
-                    errors.setdefault(constraint.fields[0], []).append(error)
-                else:
-                    errors = error.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
+        """Model.validate_constraints(), with unique constraints decided in memory."""
 
-    def refers_to(self, constraint):
-        """The fields a constraint's condition names (worked out once per constraint)."""
-        if constraint.name not in self.referenced:
-            self.referenced[constraint.name] = referenced_names(constraint.condition)
-        return self.referenced[constraint.name]
+        def in_memory(model_class, constraint, values):
+            keys = self.keys.get(constraint.name)
+            if keys is not None:
+                self.validate_unique_constraint(instance, constraint, keys, values, exclude)
+            return keys is not None
 
-    def surely_passes(self, constraint, values, exclude):
-        """A check constraint that Python shows the row meets (or that does not apply, as
-        it refers to a field already in error)."""
-        if not isinstance(constraint, models.CheckConstraint):
-            return False
-        try:
-            # As in validate(): a condition on a field already in error is not checked.
-            if self.refers_to(constraint) & exclude:
-                return True
-            return passes(self.model, constraint.condition, values)
-        except Unsupported:
-            return False
+        validate_constraints(instance, self.constraints, exclude, self.using, in_memory)
 
     def validate_unique_constraint(self, instance, constraint, keys, values, exclude):
         """UniqueConstraint.validate() with the holders in memory."""
         if any(name in exclude for name in constraint.fields):
             return
-        if constraint.condition is not None and self.refers_to(constraint) & exclude:
+        if constraint.condition is not None and refers_to(self.model, constraint) & exclude:
             return
         if not keys.clashes(values, self.holder(instance)):
             return
@@ -379,6 +352,53 @@ class RowsValidator:
         raise ValidationError(
             constraint.get_violation_error_message(), code=constraint.violation_error_code
         )
+
+
+def validate_constraints(instance, constraints, exclude, using, in_memory=None):
+    """Model.validate_constraints() over `constraints` ((model class, constraint) pairs),
+    less the database's query for each check constraint Python shows the row meets.
+    `in_memory(model_class, constraint, values)` may decide a constraint itself: it
+    raises ValidationError on a refusal and returns whether it decided."""
+    values = field_values(instance)
+    errors = {}
+    for model_class, constraint in constraints:
+        try:
+            if in_memory is not None and in_memory(model_class, constraint, values):
+                continue
+            if not surely_passes(model_class, constraint, values, exclude):
+                constraint.validate(model_class, instance, exclude=exclude, using=using)
+        except ValidationError as error:
+            if getattr(error, "code", None) == "unique" and len(constraint.fields) == 1:
+                errors.setdefault(constraint.fields[0], []).append(error)
+            else:
+                errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def surely_passes(model, constraint, values, exclude):
+    """A check constraint that Python shows the row meets (or that does not apply, as it
+    refers to a field already in error); False where the database must decide."""
+    if not isinstance(constraint, models.CheckConstraint):
+        return False
+    try:
+        # As in CheckConstraint.validate(): a condition on an excluded field is not checked.
+        if refers_to(model, constraint) & exclude:
+            return True
+        return passes(model, constraint.condition, values)
+    except Unsupported:
+        return False
+
+
+_referenced = {}
+
+
+def refers_to(model, constraint):
+    """The field names a constraint's condition names (worked out once per constraint)."""
+    key = (model, constraint.name)
+    if key not in _referenced:
+        _referenced[key] = referenced_names(constraint.condition)
+    return _referenced[key]
 
 
 def referenced_names(condition):

@@ -12,9 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
+from catalog.docs import read_yaml
 from catalog.models import Reliability, Source
 from partners.models import Alliance
 from vehicles.models import (
@@ -410,7 +410,7 @@ def read_acceptances(path=ACCEPTED_FILE):
     """{(rule, "kind:slug"): reason} from the accepted-findings file."""
     if not Path(path).exists():
         return {}
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = read_yaml(Path(path).read_text(encoding="utf-8")) or {}
     known = {rule.name for rule in RULES}
     accepted = {}
     for index, entry in enumerate(data.get("accepted") or []):

@@ -14,6 +14,7 @@ from catalog.models import (
     SLUG_MAX_LENGTH,
     SMALL_INTEGER_MAX,
     CatalogEntry,
+    CheckedModel,
     NamedEntry,
     choices_check,
     date_order_check,
@@ -89,7 +90,7 @@ class Role(models.TextChoices):
     TIER1 = "tier1", _("Tier-1 supplier")
 
 
-class CompanyRole(models.Model):
+class CompanyRole(CheckedModel):
     """One role a company plays in the ecosystem (a company may play several)."""
 
     Role = Role

@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.models import ApiToken
@@ -133,6 +135,29 @@ def test_editor_updates_and_partially_updates(world, client, token_for):
     )
     assert response.status_code == 200, response.json()
     assert Company.objects.get(slug="tsmc").name_zh == "台积电"
+
+
+def test_a_valid_write_is_checked_in_python_and_a_bad_one_by_the_model(world, client, token_for):
+    """Each check constraint a valid row meets is shown in Python, not by a query of its
+    own; a row that breaks one still gets the constraint's own message."""
+    auth = token_for("vehicles.change_vehiclemodel")
+    change = {"price_min_cny": 239800, "price_max_cny": 309800, "launched_on": "2022-04-01"}
+    with CaptureQueriesContext(connection) as captured:
+        response = client.patch(
+            "/api/v1/vehicle-models/aito-m5/", change, content_type="application/json", **auth
+        )
+    assert response.status_code == 200, response.json()
+    assert [query["sql"] for query in captured if '"_check"' in query["sql"]] == []
+    reversed_prices = {"price_min_cny": 309800, "price_max_cny": 239800}
+    response = client.patch(
+        "/api/v1/vehicle-models/aito-m5/", reversed_prices, content_type="application/json", **auth
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "non_field_errors": ["The highest price must not be below the lowest."]
+    }
+    m5 = VehicleModel.objects.get(slug="aito-m5")
+    assert (m5.price_min_cny, m5.price_max_cny) == (239800, 309800)
 
 
 def test_editor_deletes_and_referenced_rows_are_protected(world, client, token_for):

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-import yaml
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from catalog.docs import read_yaml
 from catalog.history import LOADER_REASON as CHANGE_REASON
 from catalog.models import Source
 from catalog.services import set_related
@@ -129,7 +129,7 @@ def read_fixtures(paths):
     merged = defaultdict(dict)
     origin = {}
     for path in paths:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        data = read_yaml(Path(path).read_text(encoding="utf-8")) or {}
         if not isinstance(data, dict):
             raise SeedError(f"{path}: the top level must be a mapping of sections")
         for name, records in data.items():
