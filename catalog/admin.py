@@ -537,7 +537,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.display(boolean=True, description=_("usable"))
     def usable(self, token):
-        return token.is_usable and token.user.is_active
+        return token.accepts_requests
 
     def save_model(self, request, obj, form, change):
         if change:

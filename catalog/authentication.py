@@ -32,13 +32,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(gettext("Invalid token.")) from None
-        token = (
-            ApiToken.objects.usable()
-            .select_related("user")
-            .filter(digest=token_digest(raw))
-            .first()
+        # The digest is unique: one row at most, read with its user in one query; whether
+        # it may be used is decided on that row, without a filter to compile per request.
+        token = next(
+            iter(ApiToken.objects.select_related("user").filter(digest=token_digest(raw))), None
         )
-        if token is None:
+        if token is None or not token.accepts_requests:
             count_failed_authentication(request)
             raise exceptions.AuthenticationFailed(gettext("Invalid, expired or revoked token."))
         now = timezone.now()

@@ -464,6 +464,12 @@ class ApiToken(models.Model):
         expired = self.expires_at is not None and self.expires_at <= timezone.now()
         return self.revoked_at is None and not expired
 
+    @property
+    def accepts_requests(self):
+        """Whether a request carrying this token is let in: the token is usable and its
+        user active (what ApiToken.objects.usable() selects)."""
+        return self.is_usable and self.user.is_active
+
 
 class ChangeAction(models.TextChoices):
     CREATED = "created", _("Created")
