@@ -8,7 +8,9 @@ has one integer per time window, raised with the cache's atomic add()/incr(), so
 request is counted whichever worker serves it. The window is fixed (a client may send
 up to twice its rate across a window boundary), which is the usual trade for an
 atomic, constant-size counter. On Redis the counter is set and raised in one round
-trip (count_in_redis); other caches use add() then incr().
+trip (count_in_redis); other caches use add() then incr(). An anonymous request is
+counted once, against the anonymous rate (DRF's user throttle would count it a second
+time, by address, against the users' rate).
 
 Rates are read from settings on every request rather than once at import, so
 `override_settings(REST_FRAMEWORK=...)` changes them in tests.
@@ -16,6 +18,7 @@ Rates are read from settings on every request rather than once at import, so
 
 import logging
 import time
+import weakref
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -30,17 +33,28 @@ logger = logging.getLogger(__name__)
 THROTTLE_CACHE_ALIAS = "throttle"
 
 
+# The window's counter created (with its expiry) if absent, then raised: one command, run
+# by Redis as a whole, so one round trip and no other client in between.
+COUNT_SCRIPT = """
+redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
+return redis.call('INCR', KEYS[1])
+"""
+# The script registered on a client per cache connection (Django's cache makes a new client
+# object for every call, which cost more than the round trip itself).
+_count_scripts = weakref.WeakKeyDictionary()
+
+
 def count_in_redis(backend, key, timeout):
-    """SET NX (with its expiry) and INCR in one MULTI/EXEC: one round trip to Redis.
+    """Raise the counter `key` and return its new value, in one round trip to Redis.
 
     The counter is stored as the plain integer Django's Redis cache writes for ints, so
     cache.get() reads it back as a number."""
     full_key = backend.make_and_validate_key(key)
-    client = backend._cache.get_client(full_key, write=True)
-    pipeline = client.pipeline(transaction=True)
-    pipeline.set(full_key, 0, ex=timeout, nx=True)
-    pipeline.incr(full_key)
-    return pipeline.execute()[1]
+    script = _count_scripts.get(backend._cache)
+    if script is None:
+        client = backend._cache.get_client(full_key, write=True)
+        script = _count_scripts[backend._cache] = client.register_script(COUNT_SCRIPT)
+    return script(keys=[full_key], args=[timeout])
 
 
 # While the throttle cache is unreachable, one warning per this many seconds.
@@ -133,4 +147,10 @@ class AnonRateThrottle(SharedCounterMixin, throttling.AnonRateThrottle):
 
 
 class UserRateThrottle(SharedCounterMixin, throttling.UserRateThrottle):
-    """Authenticated users (session or token), by user: THROTTLE_USER_RATE."""
+    """Authenticated users (session or token), by user: THROTTLE_USER_RATE. Anonymous
+    requests are AnonRateThrottle's alone."""
+
+    def get_cache_key(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return super().get_cache_key(request, view)

@@ -120,6 +120,12 @@ def test_a_token_user_has_its_own_higher_rate(world, client, throttling):
     assert_throttled(read_brands(client, **auth), wait=45)
 
 
+def test_an_anonymous_client_is_held_to_the_anonymous_rate_alone(world, client, clock):
+    """Counted once, by address, against THROTTLE_ANON_RATE, whatever the users' rate."""
+    with throttled_api(DEFAULT_THROTTLE_RATES={"anon": "5/minute", "user": "2/minute"}):
+        assert [read_brands(client).status_code for _ in range(6)] == [200] * 5 + [429]
+
+
 def test_a_forged_forwarded_for_header_does_not_reset_the_count(world, client, throttling):
     for number in range(3):
         assert read_brands(client, HTTP_X_FORWARDED_FOR=f"10.0.0.{number}").status_code == 200
