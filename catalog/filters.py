@@ -19,6 +19,7 @@ import datetime
 import functools
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 
 import django_filters
 from django import forms
@@ -106,8 +107,33 @@ class StrictDateFilter(django_filters.DateFilter):
     field_class = StrictDateField
 
 
+class ChoiceSet:
+    """A choice field's valid_value() as one set lookup: Django walks the choices (which
+    django-filter normalises again) for every value given, 249 of them for a country."""
+
+    def valid_value(self, value):
+        choices = self._choices
+        known = self.__dict__.get("_known")
+        if known is None or known[0] is not choices:
+            texts = set()
+            for key, label in self.choices:
+                if isinstance(label, (list, tuple)):  # a group: its options count
+                    texts.update(str(option) for option, _ in label)
+                else:
+                    texts.add(str(key))
+            known = self._known = (choices, frozenset(texts))
+        return str(value) in known[1]
+
+
 class StrictChoiceFilter(django_filters.ChoiceFilter):
-    class field_class(NonEmpty, django_filters.fields.ChoiceField):
+    class field_class(NonEmpty, ChoiceSet, django_filters.fields.ChoiceField):
+        pass
+
+
+class ChoicesFilter(django_filters.MultipleChoiceFilter):
+    """One or more of the listed choices (repeat the parameter for OR)."""
+
+    class field_class(ChoiceSet, django_filters.fields.MultipleChoiceField):
         pass
 
 
@@ -432,6 +458,39 @@ class WindowCheckingForm(forms.Form):
         return cleaned
 
 
+class BoundFilters(Mapping):
+    """A FilterSet's filters by name, each a shallow copy of the declared filter, made on
+    first use and bound to the FilterSet (its parent) and to its queryset's model."""
+
+    def __init__(self, filterset, declared):
+        self.filterset = filterset
+        self.declared = declared
+        self.bound = {}
+
+    def __getitem__(self, name):
+        filter_ = self.bound.get(name)
+        if filter_ is None:
+            declared = self.declared[name]
+            filter_ = copy.copy(declared)
+            filter_.extra = dict(declared.extra)
+            if declared.method is not None:
+                filter_.method = declared.method  # binds a FilterMethod to the copy
+            # None for parameters that select no rows (a FilterSet with no model).
+            filter_.model = getattr(self.filterset.queryset, "model", None)
+            filter_.parent = self.filterset
+            self.bound[name] = filter_
+        return filter_
+
+    def __contains__(self, name):
+        return name in self.declared
+
+    def __iter__(self):
+        return iter(self.declared)
+
+    def __len__(self):
+        return len(self.declared)
+
+
 class CatalogFilterSet(django_filters.FilterSet):
     """Base FilterSet: generates the lookup variants; subclasses stay declarative.
 
@@ -470,11 +529,12 @@ class CatalogFilterSet(django_filters.FilterSet):
     complete_form = False
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
-        """django-filter's, with shallow copies of the filters instead of deep ones.
+        """django-filter's, with each filter copied when first used instead of all of
+        them deep-copied.
 
         django-filter deep-copies every filter (56-76 generated ones here, querysets and
-        all) on every request; a filter keeps no state of its own for a request but its
-        parent and model, which are set on each copy."""
+        all) on every request, though a request uses those it names; a filter keeps no
+        state of its own for a request but its parent and model (BoundFilters)."""
         if queryset is None and self._meta.model is not None:
             queryset = self._meta.model._default_manager.all()
         self.is_bound = data is not None
@@ -482,16 +542,7 @@ class CatalogFilterSet(django_filters.FilterSet):
         self.queryset = queryset
         self.request = request
         self.form_prefix = prefix
-        self.filters = {}
-        for name, declared in self.base_filters.items():
-            filter_ = copy.copy(declared)
-            filter_.extra = dict(declared.extra)
-            if declared.method is not None:
-                filter_.method = declared.method  # binds a FilterMethod to the copy
-            # None for parameters that select no rows (a FilterSet with no model).
-            filter_.model = getattr(queryset, "model", None)
-            filter_.parent = self
-            self.filters[name] = filter_
+        self.filters = BoundFilters(self, self.base_filters)
 
     def get_form_class(self):
         """The form for the parameters given, built once per FilterSet and set of names.
@@ -569,13 +620,13 @@ class CatalogFilterSet(django_filters.FilterSet):
             # code (a country's name is translated as the list is read): it is documented.
             with translation.override(None):
                 choices = list(model_field.choices)
-            filters[name] = django_filters.MultipleChoiceFilter(
+            filters[name] = ChoicesFilter(
                 field_name=path,
                 choices=choices,
                 label=f"{label}; repeat for OR.",
                 distinct=path != name,
             )
-            filters[f"{name}__n"] = django_filters.MultipleChoiceFilter(
+            filters[f"{name}__n"] = ChoicesFilter(
                 field_name=path,
                 choices=choices,
                 exclude=True,
@@ -735,11 +786,11 @@ class StrictFilterBackend(DjangoFilterBackend):
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
-        filters = filterset.filters if filterset else {}
+        declared = filterset.base_filters if filterset else {}
         reject_unknown_params(
             request,
-            {*filters, *reserved_params(view)},
-            [name for name, declared in filters.items() if repeatable(declared)],
+            {*declared, *reserved_params(view)},
+            [name for name, filter_ in declared.items() if repeatable(filter_)],
         )
         return filterset
 

@@ -3,7 +3,6 @@
 import hashlib
 import json
 
-import django_filters
 from django.apps import apps
 from django.db import transaction
 from django.db.models import Q
@@ -13,7 +12,7 @@ from rest_framework.renderers import JSONRenderer
 from catalog.bulk import BulkWriteMixin
 from catalog.exceptions import PreconditionFailed
 from catalog.exports import ExportMixin
-from catalog.filters import CatalogFilterSet
+from catalog.filters import CatalogFilterSet, ChoicesFilter
 from catalog.models import SLUG_CHARS, ChangeRecord, Source
 from catalog.protection import refuse_if_referenced
 from catalog.serializers import ChangeRecordSerializer, SourceSerializer
@@ -135,7 +134,7 @@ CHANGE_OBJECT_TYPES = sorted(
 class ChangeRecordFilterSet(CatalogFilterSet):
     """Changes by object type, object (slug), actor, channel, action and time."""
 
-    object_type = django_filters.MultipleChoiceFilter(
+    object_type = ChoicesFilter(
         choices=[(name, name) for name in CHANGE_OBJECT_TYPES],
         method="filter_object_type",
         label="app_label.model of the object changed; repeat for OR.",

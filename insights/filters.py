@@ -19,6 +19,7 @@ from rest_framework import serializers
 from catalog.filters import (
     BoolFilter,
     CatalogFilterSet,
+    ChoicesFilter,
     MultiValueFormField,
     SingleValueFilter,
     SlugFilter,
@@ -53,7 +54,7 @@ def keep(queryset, name, value):
 
 
 def choice(choices, label, *, multiple=False):
-    kind = django_filters.MultipleChoiceFilter if multiple else StrictChoiceFilter
+    kind = ChoicesFilter if multiple else StrictChoiceFilter
     return kind(choices=choices, method=keep, label=label)
 
 

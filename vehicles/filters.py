@@ -8,6 +8,7 @@ from catalog.filters import (
     BIGGEST_INTEGER,
     BoolFilter,
     CatalogFilterSet,
+    ChoicesFilter,
     NonEmpty,
     SlugFilter,
     active_on,
@@ -83,7 +84,7 @@ class PriceFilter(django_filters.Filter):
         return queryset.filter(price_min_cny__lte=value, price_max_cny__gte=value)
 
 
-class LinkStatusFilter(django_filters.MultipleChoiceFilter):
+class LinkStatusFilter(ChoicesFilter):
     """Models whose smart-stack link is linked, unknown (with a reason) or not reviewed."""
 
     def __init__(self, link, **kwargs):
