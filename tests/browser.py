@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.management import call_command
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -111,37 +110,6 @@ def visit(chromium, live_server, monkeypatch):
     yield result
     context.close()
     result.assert_clean()
-
-
-@pytest.fixture(scope="session")
-def _seed_dump(tmp_path_factory):
-    """Where this test process keeps the seeded catalog once loaded (loaddata is faster)."""
-    return tmp_path_factory.mktemp("seed") / "catalog.json"
-
-
-@pytest.fixture
-def seeded_catalog(transactional_db, _seed_dump):
-    """The sourced seed data (fixtures/), committed where the live server can read it.
-
-    The live server's tests flush the database after each test, so each one loads the
-    catalog again: from the seed files the first time in a process, then from a dump of
-    what that load wrote, which takes a fraction of the time.
-    """
-    from vehicles.seed import load_catalog
-
-    if _seed_dump.exists():
-        call_command("loaddata", _seed_dump, verbosity=0)
-    else:
-        load_catalog()
-        call_command(
-            "dumpdata",
-            "catalog",
-            "partners",
-            "vehicles",
-            natural_foreign=True,
-            output=_seed_dump,
-            verbosity=0,
-        )
 
 
 def log_in(visit, user):

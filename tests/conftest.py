@@ -20,7 +20,8 @@ from partners.models import (
     Shareholding,
 )
 from partners.services import set_company_roles
-from tests.browser import _seed_dump, chromium, seeded_catalog, visit  # noqa: F401
+from tests.browser import chromium, visit  # noqa: F401
+from tests.seeding import seed_dump, seeded, seeded_catalog  # noqa: F401
 from vehicles.models import (
     AllianceMembership,
     Brand,

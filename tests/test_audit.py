@@ -17,7 +17,6 @@ from vehicles.models import (
     Partnership,
     VehicleModelChip,
 )
-from vehicles.seed import load_catalog
 
 D = datetime.date
 
@@ -279,8 +278,7 @@ def test_the_audit_takes_the_same_queries_however_large_the_catalog(world, clien
     assert count() == few
 
 
-def test_the_seed_data_passes_the_audit_or_says_why(db):
-    load_catalog()
+def test_the_seed_data_passes_the_audit_or_says_why(seeded):
     report = run_audit()
     assert [(f.rule, str(f.records[0]), f.message) for f in report.unaccepted] == []
     assert report.unused_acceptances == []

@@ -41,11 +41,6 @@ def snapshot():
     return rows
 
 
-@pytest.fixture
-def seeded(db):
-    return load_catalog()
-
-
 def test_loading_twice_leaves_exactly_the_same_rows(seeded):
     before = snapshot()
     history_before = sum(

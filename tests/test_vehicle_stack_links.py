@@ -141,8 +141,7 @@ def test_the_seed_refuses_chips_that_are_also_unknown(db, tmp_path):
     assert not VehicleModel.objects.exists()
 
 
-def test_every_seeded_model_states_each_link_or_why_it_is_unknown(db):
-    load_catalog()
+def test_every_seeded_model_states_each_link_or_why_it_is_unknown(seeded):
     unreviewed = {}
     for model in VehicleModel.objects.prefetch_related("chip_fittings"):
         missing = [
