@@ -58,12 +58,17 @@ def changed_fields(history_instance):
     if history_instance.history_type == "-":
         return []
     model = history_instance.instance_type
-    tracked = [field.name for field in tracked_fields(model)]
+    fields = tracked_fields(model)
     previous = history_instance.prev_record if history_instance.history_type == "~" else None
     if previous is None:
-        return api_names(
-            model, [name for name in tracked if getattr(history_instance, name) not in (None, "")]
-        )
+        # A relation by its key column: reading the related row would cost a query each.
+        given = [
+            field.name
+            for field in fields
+            if getattr(history_instance, field.attname) not in (None, "")
+        ]
+        return api_names(model, given)
+    tracked = [field.name for field in fields]
     delta = history_instance.diff_against(previous, included_fields=tracked)
     return sorted(api_names(model, [change.field for change in delta.changes]))
 

@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 from catalog import values
 from catalog.i18n import alternatives, interpolate_lazy
 from catalog.names import invisible_characters, name_key
-from catalog.validation import validate_constraints
+from catalog.validation import clean_fields_reading_less, validate_constraints
 
 # The ranges PostgreSQL gives these column types. Stated on the fields, they make the
 # validation and the OpenAPI document the same on every database (SQLite's are wider).
@@ -138,17 +138,24 @@ def choices_check(field, choices, *, blank=False):
 
 
 class CheckedModel(models.Model):
-    """A model whose full_clean() asks the database about a check constraint only where
-    Python cannot show that the row meets it (catalog.validation, with SQL's NULL logic).
+    """A model whose full_clean() asks the database only what Python cannot tell
+    (catalog.validation):
 
-    Django evaluates each check constraint with a query of its own (and on PostgreSQL a
-    savepoint around it), which made most of a write's queries and most of the seed
-    load's time. A refusal, and any condition beyond plain lookups on the row's own
-    fields, still goes to the constraint's validate(), so every message is the model's;
-    the database's constraints stand behind every write regardless."""
+    - a check constraint is evaluated in Python, with SQL's NULL logic. Django runs a
+      query for each (inside a savepoint in a transaction), which made most of a write's
+      queries and most of the seed load's time. A refusal, and any condition beyond plain
+      lookups on the row's own fields, still goes to the constraint's validate(), so
+      every message is the model's;
+    - a related row the instance holds as read from the database (by the API's, the
+      admin's or the loader's lookup) is not read again to see that it exists.
+
+    The database's constraints and foreign keys stand behind every write regardless."""
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude=None):
+        clean_fields_reading_less(self, exclude, super().clean_fields)
 
     def validate_constraints(self, exclude=None):
         constraints = [

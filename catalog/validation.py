@@ -1,16 +1,17 @@
-"""Model validation for a whole file of rows at once (the spreadsheet import).
+"""Model validation without the queries Python can do without.
 
-`RowsValidator.full_clean(row)` applies to each row exactly what `row.full_clean()` would,
-in the same order and with the same messages, without the queries that full_clean() makes
-for one row at a time:
+Every catalog model (catalog.models.CheckedModel) validates through the first two rules,
+whatever writes it (API, admin, loader, import); `RowsValidator.full_clean(row)` applies
+all three to a whole file of rows at once (the spreadsheet import), exactly as
+`row.full_clean()` would, in the same order and with the same messages:
 
-- a relation whose row the import has just read (its lookups, catalog.resources) is not
-  read again to see that it exists;
-- uniqueness (unique fields, unique constraints) is decided against the stored rows that
-  could clash, read once for the file, and against the file's own earlier rows;
+- a relation whose row the instance holds as read from the database (by the writer's
+  lookup) is not read again to see that it exists (clean_fields_reading_less);
 - a check constraint is evaluated in Python, with SQL's NULL logic. Only a row it refuses
   (or a condition it cannot evaluate) is checked by the database, by the constraint's own
-  validate(), so every refusal and its wording are the model's.
+  validate(), so every refusal and its wording are the model's (validate_constraints);
+- uniqueness (unique fields, unique constraints) is decided against the stored rows that
+  could clash, read once for the file, and against the file's own earlier rows.
 
 The model's clean() runs as it is; a rule there that reads other rows reads them through
 relations the import prefetches (e.g. vehicles.models.Delivery.clean). The database's
@@ -266,7 +267,8 @@ class RowsValidator:
         errors = {}
         exclude = set(exclude or ())
         try:
-            self.clean_fields(instance, exclude)
+            # The model's own, which reads no related row the import has read already.
+            instance.clean_fields(exclude=exclude)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         try:
@@ -283,29 +285,6 @@ class RowsValidator:
             self.validate_constraints(instance, exclude)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
-
-    def clean_fields(self, instance, exclude):
-        """Model.clean_fields(); a relation read already is checked as ForeignKey.validate()
-        checks it, less the query for the related row."""
-        read = {
-            field
-            for field in instance._meta.concrete_fields
-            if field.name not in exclude and read_already(instance, field)
-        }
-        errors = {}
-        try:
-            instance.clean_fields(exclude=exclude | {field.name for field in read})
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        for field in read:
-            value = getattr(instance, field.attname)
-            try:
-                models.Field.validate(field, value, instance)
-                field.run_validators(value)
-            except ValidationError as error:
-                errors[field.name] = error.error_list
         if errors:
             raise ValidationError(errors)
 
@@ -352,6 +331,33 @@ class RowsValidator:
         raise ValidationError(
             constraint.get_violation_error_message(), code=constraint.violation_error_code
         )
+
+
+def clean_fields_reading_less(instance, exclude, clean_fields):
+    """Model.clean_fields() (`clean_fields`, the model's own) for every field but the
+    relations whose row `instance` holds as read from the database: those are checked as
+    ForeignKey.validate() checks them, less its query to see that the row exists (the
+    database's foreign key still stands behind the write)."""
+    exclude = set(exclude or ())
+    read = {
+        field
+        for field in instance._meta.concrete_fields
+        if field.name not in exclude and read_already(instance, field)
+    }
+    errors = {}
+    try:
+        clean_fields(exclude=exclude | {field.name for field in read})
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    for field in read:
+        value = getattr(instance, field.attname)
+        try:
+            models.Field.validate(field, value, instance)
+            field.run_validators(value)
+        except ValidationError as error:
+            errors[field.name] = error.error_list
+    if errors:
+        raise ValidationError(errors)
 
 
 def validate_constraints(instance, constraints, exclude, using, in_memory=None):

@@ -155,12 +155,17 @@ def read_fixtures(paths):
     return {name: list(records.values()) for name, records in merged.items()}
 
 
+# Slugs read per query when a section's stored rows are read at once.
+STORED_BATCH = 500
+
+
 class Loader:
     """Applies merged fixture records to the database, writing only what differs."""
 
     def __init__(self):
         self.stats = defaultdict(Counter)
         self.cache = defaultdict(dict)
+        self.stored = defaultdict(dict)  # model -> {slug: stored row or None}
 
     def lookup(self, model, slug, where):
         if slug is None:
@@ -179,9 +184,26 @@ class Loader:
 
     def load(self, data):
         for section in SECTIONS:
-            for record in data.get(section.name, []):
+            records = data.get(section.name, [])
+            self.read_stored(section.model, [record.get("slug") for record in records])
+            for record in records:
                 self.load_record(section, dict(record))
         return self.stats
+
+    def read_stored(self, model, slugs):
+        """Read the stored rows of these slugs at once (None for each not stored yet)."""
+        slugs = [slug for slug in slugs if slug]
+        stored = self.stored[model]
+        for start in range(0, len(slugs), STORED_BATCH):
+            batch = slugs[start : start + STORED_BATCH]
+            stored.update(dict.fromkeys(batch))
+            stored.update({row.slug: row for row in model.objects.filter(slug__in=batch)})
+
+    def stored_row(self, model, slug):
+        """The stored row with this slug, or None."""
+        if slug in self.stored[model]:
+            return self.stored[model][slug]
+        return model.objects.filter(slug=slug).first()
 
     def load_record(self, section, record):
         model = section.model
@@ -217,7 +239,7 @@ class Loader:
         if model in KEYED_BY_MONTH.values() and not values.get("slug"):
             values["slug"] = model.make_slug(values)
 
-        instance = model.objects.filter(slug=values["slug"]).first()
+        instance = self.stored_row(model, values["slug"])
         created = instance is None
         if created:
             instance = model()
