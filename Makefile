@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 ADDR   ?= 127.0.0.1:8000
 DEV    := DJANGO_DEBUG=1
 
-.PHONY: install test-tools run migrate seed superuser test test-fast fuzz lint format schema check setup-hooks bench bench-large bench-import screenshots clean messages compile-messages
+.PHONY: install test-tools browser-packages run migrate seed superuser test test-fast fuzz lint format schema check setup-hooks bench bench-large bench-import screenshots clean messages compile-messages
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +28,14 @@ $(CLIENTS)/node_modules/.installed: $(CLIENTS)/package.json $(CLIENTS)/package-l
 	cd $(CLIENTS) && npm ci --no-audit --no-fund
 	touch $@
 
-test-tools: install $(CLIENTS)/node_modules/.installed
+browser-packages:
 	@dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1 || { \
 		export DEBIAN_FRONTEND=noninteractive; \
 		apt-get install -y --no-install-recommends $(BROWSER_PACKAGES) || \
 		{ apt-get update && apt-get install -y --no-install-recommends $(BROWSER_PACKAGES); }; }
+
+# Independent downloads: `make -j3 test-tools` fetches the three at once.
+test-tools: install $(CLIENTS)/node_modules/.installed browser-packages
 
 migrate: install
 	$(DEV) $(BIN)/python manage.py migrate --noinput

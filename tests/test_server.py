@@ -17,6 +17,9 @@ import pytest
 
 from tests.test_security import BASE_DIR, production_env
 
+# The server runs on a SQLite file of its own, whatever database the suite runs on.
+pytestmark = pytest.mark.any_database
+
 GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 
 
