@@ -269,7 +269,7 @@ class Loader:
         related_changed = {
             name
             for name, objects in wanted.items()
-            if set_related(getattr(instance, name), objects)
+            if set_related(getattr(instance, name), objects, empty=created)
         }
         fittings = self.fittings(chips, where) if chips is not None else None
         try:

@@ -32,7 +32,8 @@ def set_vehicle_model_chips(*, vehicle_model, fittings, reason=None):
             changed = True
     for key, item in wanted.items():
         fitting = current.get(key)
-        if fitting is None:
+        created = fitting is None
+        if created:
             fitting = VehicleModelChip(
                 vehicle_model=vehicle_model,
                 chip=item["chip"],
@@ -44,7 +45,7 @@ def set_vehicle_model_chips(*, vehicle_model, fittings, reason=None):
             fitting.save()
             changed = True
         if item.get("sources"):
-            changed |= set_related(fitting.sources, item["sources"])
+            changed |= set_related(fitting.sources, item["sources"], empty=created)
     return changed
 
 
