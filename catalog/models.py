@@ -158,13 +158,8 @@ class CheckedModel(models.Model):
         clean_fields_reading_less(self, exclude, super().clean_fields)
 
     def validate_constraints(self, exclude=None):
-        constraints = [
-            (model_class, constraint)
-            for model_class, model_constraints in self.get_constraints()
-            for constraint in model_constraints
-        ]
         using = router.db_for_write(self.__class__, instance=self)
-        validate_constraints(self, constraints, set(exclude or ()), using)
+        validate_constraints(self, self.get_constraints(), set(exclude or ()), using)
 
 
 class TimeStampedModel(CheckedModel):

@@ -198,18 +198,17 @@ class RowsValidator:
         self.model = model
         self.using = router.db_for_write(model)
         self.unique_rules = []
-        self.constraints = []  # (model class, constraint)
-        self.keys = {}  # constraint name -> UniqueKeys, for those decided in memory
         probe = model()
+        self.constraints = probe.get_constraints()  # [(model class, its constraints)]
+        self.keys = {}  # constraint name -> UniqueKeys, for those decided in memory
         unique_checks, date_checks = probe._get_unique_checks(include_meta_constraints=False)
         self.has_date_checks = bool(date_checks)
         for model_class, names in unique_checks:
             # The primary key is the database's to give: an import never sets it.
             if model_class is model and tuple(names) != (model._meta.pk.name,):
                 self.unique_rules.append((names, UniqueKeys(model, names)))
-        for model_class, constraints in probe.get_constraints():
+        for model_class, constraints in self.constraints:
             for constraint in constraints:
-                self.constraints.append((model_class, constraint))
                 keys = self.keys_of(model_class, constraint)
                 if keys is not None:
                     self.keys[constraint.name] = keys
@@ -361,23 +360,25 @@ def clean_fields_reading_less(instance, exclude, clean_fields):
 
 
 def validate_constraints(instance, constraints, exclude, using, in_memory=None):
-    """Model.validate_constraints() over `constraints` ((model class, constraint) pairs),
-    less the database's query for each check constraint Python shows the row meets.
-    `in_memory(model_class, constraint, values)` may decide a constraint itself: it
-    raises ValidationError on a refusal and returns whether it decided."""
+    """Model.validate_constraints() over `constraints` (as Model.get_constraints() gives
+    them: model class, its constraints), less the database's query for each check
+    constraint Python shows the row meets. `in_memory(model_class, constraint, values)`
+    may decide a constraint itself: it raises ValidationError on a refusal and returns
+    whether it decided."""
     values = field_values(instance)
     errors = {}
-    for model_class, constraint in constraints:
-        try:
-            if in_memory is not None and in_memory(model_class, constraint, values):
-                continue
-            if not surely_passes(model_class, constraint, values, exclude):
-                constraint.validate(model_class, instance, exclude=exclude, using=using)
-        except ValidationError as error:
-            if getattr(error, "code", None) == "unique" and len(constraint.fields) == 1:
-                errors.setdefault(constraint.fields[0], []).append(error)
-            else:
-                errors = error.update_error_dict(errors)
+    for model_class, model_constraints in constraints:
+        for constraint in model_constraints:
+            try:
+                if in_memory is not None and in_memory(model_class, constraint, values):
+                    continue
+                if not surely_passes(model_class, constraint, values, exclude):
+                    constraint.validate(model_class, instance, exclude=exclude, using=using)
+            except ValidationError as error:
+                if getattr(error, "code", None) == "unique" and len(constraint.fields) == 1:
+                    errors.setdefault(constraint.fields[0], []).append(error)
+                else:
+                    errors = error.update_error_dict(errors)
     if errors:
         raise ValidationError(errors)
 
