@@ -1,8 +1,18 @@
 """Request checks that apply before any view, to the API, the admin and the explorer."""
 
+import functools
 from urllib.parse import unquote_to_bytes
 
+from csp import middleware as csp_middleware
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.utils import build_policy
+from django.conf import settings
+from django.contrib.messages import middleware as messages_middleware
+from django.contrib.messages.storage import default_storage
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext
 
 from catalog.exceptions import json_error
@@ -34,3 +44,71 @@ class Utf8QueryMiddleware:
                         ),
                     )
         return self.get_response(request)
+
+
+# django-csp's settings and the response attributes through which a view gives a policy
+# of its own (its decorators), for the policy and for the report-only one.
+CSP_SETTINGS = {False: "CONTENT_SECURITY_POLICY", True: "CONTENT_SECURITY_POLICY_REPORT_ONLY"}
+CSP_OWN_POLICY = tuple(
+    f"_csp_{part}{suffix}" for part in ("config", "update", "replace") for suffix in ("", "_ro")
+)
+
+
+@functools.cache
+def settings_policy(report_only):
+    """The header text of the settings' policy, with no nonce ('' for no policy)."""
+    return build_policy(report_only=report_only)
+
+
+@receiver(setting_changed)
+def forget_settings_policy(setting, **kwargs):
+    if setting in CSP_SETTINGS.values():
+        settings_policy.cache_clear()
+
+
+class CSPMiddleware(csp_middleware.CSPMiddleware):
+    """django-csp's middleware, the settings' policy built once rather than per answer.
+
+    django-csp builds the header text from the settings for every answer, twice (the
+    policy and the report-only one). Where the answer's view gave no policy of its own
+    and the request's nonce was not used (every API answer), the text is the same each
+    time: it is built once per process (again if the settings change), and set under
+    django-csp's own conditions. Any other answer is django-csp's."""
+
+    def process_response(self, request, response):
+        if getattr(request, "_csp_nonce", None) is not None or any(
+            getattr(response, name, None) is not None for name in CSP_OWN_POLICY
+        ):
+            return super().process_response(request, response)
+        if response.status_code in (404, 500) and settings.DEBUG:
+            return response  # django-csp leaves Django's debug pages alone
+        for report_only, header in ((False, HEADER), (True, HEADER_REPORT_ONLY)):
+            policy = settings_policy(report_only)
+            exempt = getattr(response, "_csp_exempt_ro" if report_only else "_csp_exempt", False)
+            configured = getattr(settings, CSP_SETTINGS[report_only], None) or {}
+            excluded = tuple(configured.get("EXCLUDE_URL_PREFIXES", None) or ())
+            if (
+                policy
+                and header not in response
+                and exempt is False
+                and not request.path_info.startswith(excluded)
+            ):
+                response[header] = policy
+        # As django-csp does: the nonce cannot be asked for once the header is written.
+        request.csp_nonce = csp_middleware.CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+class MessageMiddleware(messages_middleware.MessageMiddleware):
+    """Django's, the message storage made when a message is first added or read: an API
+    request never uses it, and making it (cookie and session storages) costs every
+    request."""
+
+    def process_request(self, request):
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request, response):
+        storage = getattr(request, "_messages", None)
+        if isinstance(storage, SimpleLazyObject) and storage._wrapped is empty:
+            return response  # never used: nothing to store
+        return super().process_response(request, response)

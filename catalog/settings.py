@@ -80,10 +80,12 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's, the message storage made only when used (catalog.middleware).
+    "catalog.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Content-Security-Policy on every answer (below).
-    "csp.middleware.CSPMiddleware",
+    # Content-Security-Policy on every answer (below): django-csp's, the header built
+    # once (catalog.middleware).
+    "catalog.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last: answers a locked-out sign-in with the lockout page (catalog.lockout).
     "axes.middleware.AxesMiddleware",

@@ -103,6 +103,7 @@ def alliance_total_below_members(today):
         Delivery.objects.filter(alliance__isnull=False, brand__isnull=False)
         .values("alliance", "month")
         .annotate(units=Sum("units"), figures=Count("id"))
+        .order_by("alliance__slug", "month")  # a grouped query has no order of its own
     )
     slugs = defaultdict(list)
     for alliance, month, slug in Delivery.objects.filter(

@@ -2,14 +2,14 @@
 
 from rest_framework import serializers
 
-from catalog.serializers import MonthField, SummarySerializer
+from catalog.serializers import AnswerSerializer, MonthField, SummarySerializer
 from insights.filters import GROUP_BY, LAYERS, PERIODS, RULE_CHOICES
 from insights.selectors.graph import EDGE_KINDS, NODE_KINDS
 from vehicles.models import ChipRole, GapReason, PartnershipKind, Precision
 from vehicles.selectors import MODEL_LAYERS
 
 
-class SupplierSerializer(serializers.Serializer):
+class SupplierSerializer(AnswerSerializer):
     """A supplier company as shown in analyses: summary plus its country."""
 
     slug = serializers.SlugField()
@@ -18,7 +18,7 @@ class SupplierSerializer(serializers.Serializer):
     country = serializers.CharField(help_text="ISO 3166-1 alpha-2 code.")
 
 
-class KnownGapSerializer(serializers.Serializer):
+class KnownGapSerializer(AnswerSerializer):
     """A month recorded as having no figure, and why."""
 
     slug = serializers.SlugField(help_text="The gap's slug under /delivery-gaps/.")
@@ -27,7 +27,7 @@ class KnownGapSerializer(serializers.Serializer):
     note = serializers.CharField(help_text="What is known instead, or where no figure was found.")
 
 
-class ReportedTotalSerializer(serializers.Serializer):
+class ReportedTotalSerializer(AnswerSerializer):
     """A total reported for exactly this period (under /delivery-totals/)."""
 
     slug = serializers.SlugField()
@@ -35,7 +35,7 @@ class ReportedTotalSerializer(serializers.Serializer):
     precision = serializers.ChoiceField(choices=Precision.choices)
 
 
-class SeriesPointSerializer(serializers.Serializer):
+class SeriesPointSerializer(AnswerSerializer):
     key = SummarySerializer(help_text="The alliance, brand or carmaker group of this series.")
     period = serializers.CharField(help_text="2025-11, 2025-Q4 or 2025.")
     first_month = MonthField()
@@ -96,7 +96,7 @@ class SeriesPointSerializer(serializers.Serializer):
     )
 
 
-class DeliverySeriesSerializer(serializers.Serializer):
+class DeliverySeriesSerializer(AnswerSerializer):
     """Delivered units as a time series, saying which figures were used and what is missing."""
 
     group_by = serializers.ChoiceField(choices=GROUP_BY)
@@ -107,7 +107,7 @@ class DeliverySeriesSerializer(serializers.Serializer):
     results = SeriesPointSerializer(many=True)
 
 
-class ShareSerializer(serializers.Serializer):
+class ShareSerializer(AnswerSerializer):
     brands = serializers.IntegerField()
     brand_share = serializers.FloatField(allow_null=True)
     vehicle_models = serializers.IntegerField(
@@ -126,13 +126,13 @@ class CountryShareSerializer(ShareSerializer):
     country = serializers.CharField(help_text="ISO 3166-1 alpha-2 code of the suppliers.")
 
 
-class WeightCoverageSerializer(serializers.Serializer):
+class WeightCoverageSerializer(AnswerSerializer):
     brands_with_figures = serializers.IntegerField()
     brands = serializers.IntegerField()
     units = serializers.IntegerField()
 
 
-class LayerDependencySerializer(serializers.Serializer):
+class LayerDependencySerializer(AnswerSerializer):
     layer = serializers.ChoiceField(choices=LAYERS)
     description = serializers.CharField()
     brands = serializers.IntegerField(help_text="Brands with a known supplier in this layer.")
@@ -143,7 +143,7 @@ class LayerDependencySerializer(serializers.Serializer):
     weight_coverage = WeightCoverageSerializer()
 
 
-class DependenciesSerializer(serializers.Serializer):
+class DependenciesSerializer(AnswerSerializer):
     """For each layer, the share of brands and models relying on domestic and foreign suppliers.
 
     A brand relying on suppliers from several countries counts under each, so shares
@@ -157,18 +157,18 @@ class DependenciesSerializer(serializers.Serializer):
     results = LayerDependencySerializer(many=True)
 
 
-class ExposedModelSerializer(serializers.Serializer):
+class ExposedModelSerializer(AnswerSerializer):
     vehicle_model = SummarySerializer()
     layers = serializers.ListField(child=serializers.CharField())
 
 
-class ExposedPartnershipSerializer(serializers.Serializer):
+class ExposedPartnershipSerializer(AnswerSerializer):
     partnership = SummarySerializer()
     partner = SupplierSerializer()
     kind = serializers.CharField()
 
 
-class ExposedBrandSerializer(serializers.Serializer):
+class ExposedBrandSerializer(AnswerSerializer):
     brand = SummarySerializer()
     group = SupplierSerializer()
     layers = serializers.ListField(child=serializers.CharField())
@@ -180,14 +180,14 @@ class ExposedBrandSerializer(serializers.Serializer):
     months_reported = serializers.IntegerField()
 
 
-class ExposureTotalsSerializer(serializers.Serializer):
+class ExposureTotalsSerializer(AnswerSerializer):
     brands = serializers.IntegerField()
     vehicle_models = serializers.IntegerField()
     brands_with_figures = serializers.IntegerField()
     units = serializers.IntegerField()
 
 
-class ExposureSerializer(serializers.Serializer):
+class ExposureSerializer(AnswerSerializer):
     """What depends on a supplier (and its subsidiaries) or on a supplier country."""
 
     companies = SupplierSerializer(many=True)
@@ -200,24 +200,24 @@ class ExposureSerializer(serializers.Serializer):
     results = ExposedBrandSerializer(many=True)
 
 
-class CountryCountSerializer(serializers.Serializer):
+class CountryCountSerializer(AnswerSerializer):
     country = serializers.CharField(help_text="ISO 3166-1 alpha-2 code.")
     suppliers = serializers.IntegerField()
     vehicle_models = serializers.IntegerField()
 
 
-class StackItemSerializer(serializers.Serializer):
+class StackItemSerializer(AnswerSerializer):
     product = SummarySerializer()
     supplier = SupplierSerializer()
     vehicle_models = serializers.IntegerField(help_text="The brand's models on sale using it.")
 
 
-class SplitSerializer(serializers.Serializer):
+class SplitSerializer(AnswerSerializer):
     suppliers = serializers.IntegerField()
     vehicle_models = serializers.IntegerField()
 
 
-class StackLayerSerializer(serializers.Serializer):
+class StackLayerSerializer(AnswerSerializer):
     layer = serializers.ChoiceField(choices=[layer.name for layer in MODEL_LAYERS])
     description = serializers.CharField()
     items = StackItemSerializer(many=True)
@@ -228,7 +228,7 @@ class StackLayerSerializer(serializers.Serializer):
     foreign = SplitSerializer(help_text="Suppliers from elsewhere, and models using them.")
 
 
-class StackPartnershipSerializer(serializers.Serializer):
+class StackPartnershipSerializer(AnswerSerializer):
     partnership = SummarySerializer()
     partner = SupplierSerializer()
     level = serializers.ChoiceField(
@@ -239,14 +239,14 @@ class StackPartnershipSerializer(serializers.Serializer):
     ended_on = serializers.DateField(allow_null=True)
 
 
-class StackPartnerLayerSerializer(serializers.Serializer):
+class StackPartnerLayerSerializer(AnswerSerializer):
     kind = serializers.ChoiceField(choices=PartnershipKind.choices)
     partnerships = StackPartnershipSerializer(many=True)
     domestic = serializers.IntegerField(help_text="Partners from the brand's home country.")
     foreign = serializers.IntegerField(help_text="Partners from elsewhere.")
 
 
-class BrandStackSerializer(serializers.Serializer):
+class BrandStackSerializer(AnswerSerializer):
     """A brand's smart stack on a date, layer by layer, with its suppliers' countries."""
 
     brand = SummarySerializer()
@@ -258,7 +258,7 @@ class BrandStackSerializer(serializers.Serializer):
     partners = StackPartnerLayerSerializer(many=True)
 
 
-class GraphNodeSerializer(serializers.Serializer):
+class GraphNodeSerializer(AnswerSerializer):
     """A company, brand, alliance, product or vehicle model."""
 
     id = serializers.CharField(help_text='"<kind>:<slug>", e.g. "brand:aito".')
@@ -273,7 +273,7 @@ class GraphNodeSerializer(serializers.Serializer):
     url = serializers.URLField(allow_null=True, help_text="This node in the API.")
 
 
-class GraphEdgeSerializer(serializers.Serializer):
+class GraphEdgeSerializer(AnswerSerializer):
     """A link between two nodes; fields after `ended_on` appear only on the kinds named."""
 
     source = serializers.CharField(help_text="Id of the node the edge starts from.")
@@ -324,12 +324,12 @@ class GraphEdgeSerializer(serializers.Serializer):
         return {name: value for name, value in data.items() if name in instance}
 
 
-class GraphCountsSerializer(serializers.Serializer):
+class GraphCountsSerializer(AnswerSerializer):
     nodes = serializers.IntegerField()
     edges = serializers.IntegerField()
 
 
-class GraphSerializer(serializers.Serializer):
+class GraphSerializer(AnswerSerializer):
     """The ecosystem graph: nodes, the edges between them, and how many of each."""
 
     nodes = GraphNodeSerializer(many=True)
@@ -337,13 +337,13 @@ class GraphSerializer(serializers.Serializer):
     counts = GraphCountsSerializer()
 
 
-class AuditRecordSerializer(serializers.Serializer):
+class AuditRecordSerializer(AnswerSerializer):
     kind = serializers.CharField(help_text="The record's type, e.g. delivery, source, partnership.")
     slug = serializers.SlugField()
     url = serializers.URLField(allow_null=True, help_text="The record in the API.")
 
 
-class AuditFindingSerializer(serializers.Serializer):
+class AuditFindingSerializer(AnswerSerializer):
     rule = serializers.ChoiceField(choices=RULE_CHOICES)
     records = AuditRecordSerializer(
         many=True, help_text="The records involved, first the main one."
@@ -355,20 +355,20 @@ class AuditFindingSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Why it is accepted; empty when it is not.")
 
 
-class AuditRuleSerializer(serializers.Serializer):
+class AuditRuleSerializer(AnswerSerializer):
     rule = serializers.ChoiceField(choices=RULE_CHOICES)
     description = serializers.CharField()
     findings = serializers.IntegerField()
     unaccepted = serializers.IntegerField()
 
 
-class AuditTotalsSerializer(serializers.Serializer):
+class AuditTotalsSerializer(AnswerSerializer):
     findings = serializers.IntegerField()
     accepted = serializers.IntegerField()
     unaccepted = serializers.IntegerField()
 
 
-class AuditSerializer(serializers.Serializer):
+class AuditSerializer(AnswerSerializer):
     """The consistency audit: what breaks a rule the database cannot enforce."""
 
     rules = AuditRuleSerializer(many=True, help_text="The rules run, with their counts.")

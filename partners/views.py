@@ -1,12 +1,14 @@
 from django.db.models import Prefetch
 
 from catalog.models import Source
+from catalog.page_values import PAGE_VALUES, Values, cache
 from catalog.views import CatalogViewSet
 from partners import filters, serializers
 from partners.models import (
     Alliance,
     Chip,
     Company,
+    CompanyRole,
     DriverAssistStack,
     OperatingSystem,
     Shareholding,
@@ -21,12 +23,23 @@ SOURCES = Prefetch(
 NAMED_ORDERING = ["slug", "name", "created", "updated"]
 
 
+def attach_roles(companies):
+    """Each company's roles, as Company.role_list reads them (one values() query)."""
+    rows = CompanyRole.objects.filter(company__in=companies).values_list("company_id", "role")
+    roles = {}
+    for company_id, role in rows:
+        roles.setdefault(company_id, []).append(Values(role=role))
+    cache(companies, "roles", roles)
+
+
 class CompanyViewSet(CatalogViewSet):
     """Organisations: carmaker groups, technology, chip and telecom companies."""
 
     queryset = Company.objects.select_related("parent").prefetch_related("roles", SOURCES)
     serializer_class = serializers.CompanySerializer
     filterset_class = filters.CompanyFilterSet
+    # A page's roles and sources are read with values(): see catalog/page_values.py.
+    page_values = {**PAGE_VALUES, "roles": attach_roles}
     ordering_fields = [*NAMED_ORDERING, "country", "founded"]
     ordering = ["name"]
 

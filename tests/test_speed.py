@@ -164,7 +164,7 @@ def test_a_throttle_check_is_one_round_trip_to_redis(world, client):
     from django.core.cache.backends.redis import RedisCache
     from rest_framework.views import APIView
 
-    from catalog.throttling import AnonRateThrottle, SharedCounterMixin
+    from catalog.throttling import COUNT_SCRIPT, AnonRateThrottle, SharedCounterMixin
     from tests.test_throttling import NOW, StoppedClock, throttled_api
 
     raw = redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=0.5)
@@ -175,6 +175,9 @@ def test_a_throttle_check_is_one_round_trip_to_redis(world, client):
     prefix = f"catalog-speed-test-{uuid.uuid4()}"  # its own keys, whoever else runs
     worker = RedisCache("redis://127.0.0.1:6379/0", {"KEY_PREFIX": prefix})
     worker.get("connect")  # the connection's own handshake is not a throttle check
+    # A fresh Redis learns the counting script on its first use (NOSCRIPT, SCRIPT LOAD,
+    # EVALSHA again), once per server, not per request: load it up front.
+    raw.script_load(COUNT_SCRIPT)
     sent = []
     real = redis.connection.Connection.send_packed_command
 
@@ -196,7 +199,7 @@ def test_a_throttle_check_is_one_round_trip_to_redis(world, client):
             raw.delete(key)
         raw.close()
     assert codes == [200, 200, 200, 429]  # 3/minute
-    assert len(sent) == 4  # one packet (MULTI, SET NX, INCR, EXEC) per request
+    assert len(sent) == 4  # one packet (EVALSHA of the counting script) per request
 
 
 # --- PostgreSQL: the default orders are read from indexes ---------------------------------
@@ -291,3 +294,101 @@ def test_a_change_reads_the_row_once(world, client):
         and 'WHERE "vehicles_brand"."id" = ' in q["sql"]
     ]
     assert reads == []  # looked up by slug (and locked) once, never fetched again by id
+
+
+def answers(client, urls, language):
+    return {
+        url: (response.status_code, response.content)
+        for url in urls
+        for response in [client.get(url, HTTP_ACCEPT_LANGUAGE=language)]
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_page_reads_less_yet_says_what_drf_would_say(seeded, client, language):
+    """Serializers read each row by a plan made once per serializer (catalog.serializers
+    .PlannedRepresentation), and a page's joined relations load only what their summaries
+    show (catalog.page_values.summaries_only): the bytes are those of DRF's own
+    to_representation() over fully loaded rows, on every list, detail and analysis."""
+    from rest_framework import serializers as drf_serializers
+
+    from catalog import page_values
+    from catalog.serializers import PlannedRepresentation
+    from catalog.urls import router
+
+    urls = [
+        "/api/v1/insights/deliveries/?group_by=brand&period=quarter",
+        "/api/v1/insights/deliveries/?group_by=group&period=year",
+        "/api/v1/insights/deliveries/?group_by=alliance&period=month&format=csv",
+        "/api/v1/insights/dependencies/",
+        "/api/v1/insights/exposure/?country=US",
+        "/api/v1/insights/graph/",
+        "/api/v1/insights/audit/",
+        "/api/v1/brands/aito/stack/",
+        "/api/v1/changes/?limit=1000",
+    ]
+    for prefix, viewset, _ in router.registry:
+        urls += [f"/api/v1/{prefix}/?limit=1000", f"/api/v1/{prefix}/?limit=7&format=csv"]
+        if prefix != "changes":
+            first = viewset.queryset.order_by("pk").values_list("slug", flat=True).first()
+            urls.append(f"/api/v1/{prefix}/{first}/")
+    planned = answers(client, urls, language)
+
+    def drf_representation(serializer, instance):
+        return drf_serializers.Serializer.to_representation(serializer, instance)
+
+    with (
+        mock.patch.object(PlannedRepresentation, "to_representation", drf_representation),
+        mock.patch.object(page_values, "summaries_only", lambda queryset: queryset),
+    ):
+        assert answers(client, urls, language) == planned
+    assert len(urls) > 40
+    assert {status for status, _ in planned.values()} == {200}
+    assert all(len(body) > 100 for _, body in planned.values())
+
+
+def test_the_policy_header_is_django_csps_own(db, client, settings):
+    """The Content-Security-Policy of an API answer is built once (catalog.middleware),
+    and is what django-csp builds from the settings, as they are."""
+    from csp.constants import HEADER
+    from csp.utils import build_policy
+
+    answer = client.get("/api/v1/brands/")
+    assert answer[HEADER] == build_policy()
+    assert "script-src 'self'; " in answer[HEADER] + "; "
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert client.get("/api/v1/brands/")[HEADER] == "default-src 'none'"
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"img-src": ["'self'"]}}
+    answer = client.get("/api/v1/brands/")
+    assert answer["Content-Security-Policy-Report-Only"] == build_policy(report_only=True)
+    assert "img-src 'self'" in answer["Content-Security-Policy-Report-Only"]
+
+
+def test_a_page_with_a_nonce_gets_a_policy_naming_it(db, client):
+    """A page that uses the request's nonce (the API reference) gets django-csp's own
+    header, naming that nonce, not the one kept for other answers."""
+    from csp.constants import HEADER
+
+    page = client.get("/api/redoc/")
+    nonce = page.wsgi_request.csp_nonce
+    assert page.status_code == 200
+    assert f'<style nonce="{nonce}">' in page.content.decode()
+    assert f"script-src 'self' 'nonce-{nonce}'" in page[HEADER]
+    assert "'nonce-" not in client.get("/api/v1/brands/")[HEADER]
+
+
+def test_the_same_view_answers_each_client_in_the_format_it_asks_for(world, client):
+    """Content negotiation remembers its choices: each Accept header and format still
+    gets its own renderer, and a refusal is refused every time."""
+    for _ in range(2):
+        assert client.get("/api/v1/brands/", HTTP_ACCEPT="text/csv")["Content-Type"].startswith(
+            "text/csv"
+        )
+        assert (
+            client.get("/api/v1/brands/", HTTP_ACCEPT="application/json")["Content-Type"]
+            == "application/json"
+        )
+        assert client.get("/api/v1/brands/?format=csv")["Content-Type"].startswith("text/csv")
+        assert client.get("/api/v1/brands/", HTTP_ACCEPT="image/png").status_code == 406
+        assert client.get("/api/v1/brands/?format=").status_code == 400
+        assert client.get("/api/v1/brands/?format=xml").status_code in (400, 404)
