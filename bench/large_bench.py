@@ -9,7 +9,8 @@
    100 and 1,000, a deep page, details, insights and CSV exports, the p50 and p90 over
    repeated requests, the SQL queries per request, and the ratio of the p50 to the p50 of
    a baseline (bench.baselines) reading the same rows and fields with .values() and
-   writing them with orjson (for the delivery series, one raw SQL GROUP BY).
+   writing them with orjson (for the delivery series, one raw SQL GROUP BY). A request
+   and its baseline are timed in turn, round after round, so both meet the same load.
 3. Throughput with wrk against gunicorn (one sync worker each): a DRF hello-world view
    with no middleware, authentication or throttling, the same view with the project's
    defaults, and API requests, each as a ratio to the bare hello-world.
@@ -94,8 +95,8 @@ def table_sizes():
     }
 
 
-def measure(client, url, *, runs, budget):
-    """(p50 ms, p90 ms, queries, status, bytes): one warm-up, then up to `runs` timings."""
+def first_answer(client, url):
+    """(queries, status, bytes) of one request, which also warms up."""
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
@@ -104,19 +105,38 @@ def measure(client, url, *, runs, budget):
         response = client.get(url)
     query_count = len(queries)  # read now: the next request resets the log
     body = b"".join(response) if response.streaming else response.content
-    timings, deadline = [], time.perf_counter() + budget
-    while len(timings) < runs and (len(timings) < 3 or time.perf_counter() < deadline):
-        start = time.perf_counter()
-        answer = client.get(url)
-        if answer.streaming:
-            b"".join(answer)
-        timings.append((time.perf_counter() - start) * 1000)
-        if time.perf_counter() > deadline and timings[-1] > budget * 1000 / 3:
-            break
-    timings.sort()
+    return query_count, response.status_code, len(body)
+
+
+def timed(client, url):
+    start = time.perf_counter()
+    answer = client.get(url)
+    if answer.streaming:
+        b"".join(answer)
+    return (time.perf_counter() - start) * 1000
+
+
+def percentiles(timings):
+    timings = sorted(timings)
     p50 = statistics.median(timings)
     p90 = timings[min(len(timings) - 1, round(0.9 * (len(timings) - 1)))]
-    return p50, p90, query_count, response.status_code, len(body)
+    return p50, p90
+
+
+def measure(client, urls, *, runs, budget):
+    """[(p50 ms, p90 ms, queries, status, bytes)] for each of `urls`: one warm-up each,
+    then up to `runs` rounds in which each is timed once, in turn, so that the requests
+    compared in a ratio meet the same conditions on a shared machine."""
+    firsts = [first_answer(client, url) for url in urls]
+    rounds, deadline = [], time.perf_counter() + budget * len(urls)
+    while len(rounds) < runs and (len(rounds) < 3 or time.perf_counter() < deadline):
+        rounds.append([timed(client, url) for url in urls])
+        if time.perf_counter() > deadline and rounds[-1][0] > budget * 1000 / 3:
+            break
+    return [
+        (*percentiles([round_[index] for round_ in rounds]), *firsts[index])
+        for index in range(len(urls))
+    ]
 
 
 def walk_to(client, url, *, pages):
@@ -139,11 +159,9 @@ def latency(runs, budget, only=()):
     def row(label, url, baseline=None):
         if not wanted(label):
             return
-        p50, p90, queries, status, size = measure(client, url, runs=runs, budget=budget)
-        ratio = ""
-        if baseline:
-            base50, *_ = measure(client, baseline, runs=runs, budget=budget)
-            ratio = f"{p50 / base50:.2f}"
+        measured = measure(client, [url, baseline] if baseline else [url], runs=runs, budget=budget)
+        p50, p90, queries, status, size = measured[0]
+        ratio = f"{p50 / measured[1][0]:.2f}" if baseline else ""
         rows.append((label, status, queries, p50, p90, ratio, size))
         print(
             f"{label:70} {status:4} {queries:4} {p50:9.1f} {p90:9.1f} {ratio:>6} {size:>10}",

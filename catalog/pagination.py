@@ -19,6 +19,7 @@ import base64
 import binascii
 import json
 import operator
+import time
 
 from django.core.exceptions import EmptyResultSet
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -62,21 +63,39 @@ def page_of(queryset, start, stop):
     """The rows from `start` to `stop` in the queryset's order, the ids paged first.
 
     The database walks the order (through its index) reading ids alone, then joins the
-    related rows (select_related) for the page's rows only, not for every row it skips.
-    A DISTINCT query is paged as it is: its ids cannot be read apart from its order.
+    related rows (select_related) for the page's rows only, not for every row it skips;
+    one query (the page's ids a subquery), whose rows are put in the order again (it is
+    total: the ordering ends with a unique tie-breaker). A DISTINCT query is paged as it
+    is: its ids cannot be read apart from its order.
     """
     if queryset.query.distinct:
         return list(queryset[start:stop])
-    ids = list(queryset.values_list("pk", flat=True)[start:stop])
-    if not ids:
-        return []
-    rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
-    return [rows[pk] for pk in ids]
+    return list(queryset.filter(pk__in=queryset.values("pk")[start:stop]))
+
+
+# The planner's size of each table ((database, table) -> (rows, when read)), read again
+# after TABLE_ROWS_KEPT seconds.
+_table_rows = {}
+TABLE_ROWS_KEPT = 60
+
+
+def small_table(queryset):
+    """The queryset's table is, by the planner's statistics, well under COUNT_EXACT_UP_TO
+    rows (so any question about it is counted exactly without asking the planner first).
+    A table never analysed (-1) is not known to be small."""
+    key = (queryset.db, queryset.model._meta.db_table)
+    known = _table_rows.get(key)
+    now = time.monotonic()
+    if known is None or now - known[1] > TABLE_ROWS_KEPT:
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [key[1]])
+            known = _table_rows[key] = (cursor.fetchone()[0], now)
+    return 0 <= known[0] <= COUNT_EXACT_UP_TO / 2
 
 
 def cheap_count(queryset):
     """(count, estimated): exact, or the planner's estimate above COUNT_EXACT_UP_TO."""
-    if connections[queryset.db].vendor == "postgresql":
+    if connections[queryset.db].vendor == "postgresql" and not small_table(queryset):
         estimate = planner_estimate(queryset)
         if estimate > COUNT_EXACT_UP_TO:
             return estimate, True
