@@ -376,6 +376,19 @@ def key_reader(field):
     return read
 
 
+# DRF's to_representation() methods that only call a built-in: the built-in itself.
+BUILT_IN_REPRESENTATIONS = {
+    serializers.CharField.to_representation: str,
+    serializers.IntegerField.to_representation: int,
+    serializers.FloatField.to_representation: float,
+}
+
+
+def representation(field):
+    """The field's to_representation(), or the built-in it would only call."""
+    return BUILT_IN_REPRESENTATIONS.get(type(field).to_representation, field.to_representation)
+
+
 # (No docstrings on these two: the OpenAPI document takes a serializer's description
 # from the first docstring of its classes.)
 class PlannedRepresentation:
@@ -385,7 +398,7 @@ class PlannedRepresentation:
 
     def plan(self, reader):
         return [
-            (field.field_name, reader(field), field.to_representation)
+            (field.field_name, reader(field), representation(field))
             for field in self._readable_fields
         ]
 

@@ -175,11 +175,16 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
         starts.append(start)
         start = add_months(start, PERIOD_MONTHS[period])
     totals = reported_totals(group_by, list(names), starts, period)
+    # What depends on the period alone, worked out once for all the series.
+    periods = []
+    for start in starts:
+        end = add_months(start, PERIOD_MONTHS[period] - 1)
+        expected = month_range(max(start, first_month), min(end, last_month))
+        whole = len(expected) == PERIOD_MONTHS[period]
+        periods.append((start, end, expected, period_label(start, period), whole))
     results = []
     for slug in sorted(names):
-        for start in starts:
-            end = add_months(start, PERIOD_MONTHS[period] - 1)
-            expected = month_range(max(start, first_month), min(end, last_month))
+        for start, end, expected, label, whole in periods:
             unreported = [month for month in expected if (slug, month) not in reported]
             missing = [month for month in unreported if (slug, month) not in gaps]
             expected_brands, brand_months = members.get(slug, ({}, set()))
@@ -191,11 +196,10 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
             row = points.get((slug, start))
             units = row["units"] if row else None
             total = totals.get((slug, start, end))
-            whole = len(expected) == PERIOD_MONTHS[period]
             results.append(
                 {
                     "key": (SERIES_MODEL[group_by], slug, names[slug]),
-                    "period": period_label(start, period),
+                    "period": label,
                     "first_month": start,
                     "last_month": end,
                     "units": units,
@@ -239,8 +243,12 @@ def delivery_series_answer(
         last_month=last_month,
         current_month=today().replace(day=1),
     )
+    summaries = {}  # one per series, not per point
     for point in points:
-        point["key"] = summary_of(*point["key"], request)
+        key = point["key"]
+        if key not in summaries:
+            summaries[key] = summary_of(*key, request)
+        point["key"] = summaries[key]
     return {
         "group_by": group_by,
         "period": period,
