@@ -122,10 +122,12 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
     rows = rows.filter(month__lte=min(last_month or current_month, current_month))
     # One grouped query gives the sums, the range of months (where the request leaves it
     # open) and which months each point has, as a mask: bit i set where the period's
-    # month i was reported.
+    # month i was reported. A group series is read by brand, then added up by group: the
+    # group's members' months come from the same rows, not from a second choice of them.
+    by_brand = {"brand_slug": F("brand__slug")} if group_by == "group" else {}
     grouped = list(
         rows.annotate(period_start=TRUNCATE[period]("month"))
-        .values("period_start", key_slug=F(f"{key}__slug"), key_name=F(f"{key}__name"))
+        .values("period_start", key_slug=F(f"{key}__slug"), key_name=F(f"{key}__name"), **by_brand)
         .annotate(
             units=Sum("units"),
             months_reported=Count("month", distinct=True),
@@ -139,6 +141,9 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
         )
         .order_by("key_slug", "period_start")
     )
+    brand_rows = grouped if group_by == "group" else []
+    if group_by == "group":
+        grouped = groups_of(brand_rows)
     names = {row["key_slug"]: row["key_name"] for row in grouped}
     bounds = {
         "low": min((row["low"] for row in grouped), default=None),
@@ -164,7 +169,7 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
         points[(row["key_slug"], start)] = row
         reported.update((row["key_slug"], month) for month in masked_months(start, row))
     members = (
-        group_members(rows, list(names), first_month, last_month, period)
+        group_members(brand_rows, list(names), first_month, last_month)
         if group_by == "group"
         else {}
     )
@@ -259,33 +264,60 @@ def delivery_series_answer(
     }
 
 
-def group_members(rows, groups, first_month, last_month, period):
-    """{group slug: ({brand slugs expected}, {(brand slug, month) reported})}, in one query.
+def groups_of(brand_rows):
+    """The grouped rows of a group series, from its rows by brand (group, period, brand):
+    what the same aggregates over the group's rows give."""
+    merged = {}
+    for row in brand_rows:
+        point = merged.get((row["key_slug"], row["period_start"]))
+        if point is None:
+            point = merged[(row["key_slug"], row["period_start"])] = {
+                **row,
+                "units": 0,
+                "brands_reported": 0,
+                "lower_bounds": 0,
+                "approximations": 0,
+                "computed": 0,
+                "months_mask": 0,
+            }
+            del point["brand_slug"]
+        point["units"] += row["units"] or 0
+        point["brands_reported"] += 1
+        point["lower_bounds"] += row["lower_bounds"]
+        point["approximations"] += row["approximations"]
+        point["computed"] += row["computed"]
+        point["months_mask"] |= int(row["months_mask"] or 0)
+        point["months_reported"] = point["months_mask"].bit_count()
+        point["low"] = min(point["low"], row["low"])
+        point["high"] = max(point["high"], row["high"])
+    return list(merged.values())
+
+
+def group_members(brand_rows, groups, first_month, last_month):
+    """{group slug: ({brand slugs expected}, {(brand slug, month) reported})}.
 
     A group's expected brands are those of its brands with any figure in the window,
-    whatever else the request filters on: a brand whose figures a filter removes is then
-    listed as missing from the group's periods, not silently left out of its sum. A
-    brand's reported months are those of its figures among `rows`, read as a mask per
-    period (see month_bit)."""
+    whatever else the request filters on (one query): a brand whose figures a filter
+    removes is then listed as missing from the group's periods, not silently left out of
+    its sum. A brand's reported months are those of the series' own rows by brand."""
     if not groups:
         return {}
+    members = {group: (set(), set()) for group in groups}
     found = (
         Delivery.objects.filter(
             brand__group__slug__in=groups, month__gte=first_month, month__lte=last_month
         )
-        .annotate(period_start=TRUNCATE[period]("month"))
-        .values("period_start", group=F("brand__group__slug"), brand_slug=F("brand__slug"))
-        .annotate(
-            months_mask=Sum(month_bit(period), distinct=True, filter=Q(pk__in=rows.values("pk")))
-        )
+        .values_list("brand__group__slug", "brand__slug")
+        .distinct()
         .order_by()
     )
-    members = {group: (set(), set()) for group in groups}
-    for row in found:
-        expected, reported = members[row["group"]]
-        expected.add(row["brand_slug"])
+    for group, brand in found:
+        members[group][0].add(brand)
+    for row in brand_rows:
         start = _as_date(row["period_start"])
-        reported.update((row["brand_slug"], month) for month in masked_months(start, row))
+        members[row["key_slug"]][1].update(
+            (row["brand_slug"], month) for month in masked_months(start, row)
+        )
     return members
 
 
