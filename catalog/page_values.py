@@ -27,10 +27,14 @@ def lookup_path(lookup):
     return getattr(lookup, "prefetch_through", lookup)
 
 
-def cache(rows, name, values):
-    """Put `values[row.pk]` (or []) in each row's prefetch cache, as the prefetch would."""
+def cache(rows, name, links, make):
+    """Put in each row's prefetch cache under `name`, as the prefetch would, `make(*values)`
+    for each `(row id, *values)` of `links`, in their order ([] for a row with none)."""
+    found = {}
+    for owner_id, *values in links:
+        found.setdefault(owner_id, []).append(make(*values))
     for row in rows:
-        row.__dict__.setdefault("_prefetched_objects_cache", {})[name] = values.get(row.pk, [])
+        row.__dict__.setdefault("_prefetched_objects_cache", {})[name] = found.get(row.pk, [])
 
 
 def attach_sources(rows):
@@ -44,12 +48,11 @@ def attach_sources(rows):
         .order_by(f"{target}__slug")
         .values_list(owner, *(f"{target}__{name}" for name in Source.summary_fields))
     )
-    sources = {}
-    for owner_id, *values in links:
-        sources.setdefault(owner_id, []).append(
-            SourceValues(**dict(zip(Source.summary_fields, values, strict=True)))
-        )
-    cache(rows, field.name, sources)
+
+    def source(*values):
+        return SourceValues(**dict(zip(Source.summary_fields, values, strict=True)))
+
+    cache(rows, field.name, links, source)
 
 
 # What a view reads with values() unless it says otherwise (its `page_values`).
@@ -68,10 +71,12 @@ def summaries_only(queryset):
     if not isinstance(joined, dict):
         return queryset
     deferred = []
-    for name in joined:
+    for name, beyond in joined.items():
         target = queryset.model._meta.get_field(name).related_model._meta
         columns = {field.name for field in target.concrete_fields}
-        if columns >= SUMMARY_COLUMNS:
+        # A relation joined further (brand__group) keeps its columns: one deferred could
+        # be the key of the next join, which Django refuses.
+        if not beyond and columns >= SUMMARY_COLUMNS:
             deferred += [
                 f"{name}__{field.name}"
                 for field in target.concrete_fields

@@ -26,10 +26,7 @@ NAMED_ORDERING = ["slug", "name", "created", "updated"]
 def attach_roles(companies):
     """Each company's roles, as Company.role_list reads them (one values() query)."""
     rows = CompanyRole.objects.filter(company__in=companies).values_list("company_id", "role")
-    roles = {}
-    for company_id, role in rows:
-        roles.setdefault(company_id, []).append(Values(role=role))
-    cache(companies, "roles", roles)
+    cache(companies, "roles", rows, lambda role: Values(role=role))
 
 
 class CompanyViewSet(CatalogViewSet):

@@ -420,3 +420,18 @@ def test_the_same_view_answers_each_client_in_the_format_it_asks_for(world, clie
         assert client.get("/api/v1/brands/", HTTP_ACCEPT="image/png").status_code == 406
         assert client.get("/api/v1/brands/?format=").status_code == 400
         assert client.get("/api/v1/brands/?format=xml").status_code in (400, 404)
+
+
+def test_a_page_joined_further_keeps_the_columns_its_next_join_needs(world):
+    """Only relations joined no further load their summary columns alone: deferring
+    brand.group while joining brand__group is refused by Django."""
+    from catalog.page_values import summaries_only
+    from vehicles.models import VehicleModel
+
+    queryset = summaries_only(VehicleModel.objects.select_related("brand__group", "cockpit_os"))
+    deferred, _ = queryset.query.deferred_loading
+    assert not any(name.startswith("brand__") for name in deferred)
+    assert "cockpit_os__description" in deferred
+    rows = list(queryset)
+    assert rows
+    assert rows[0].brand.group.slug

@@ -40,13 +40,11 @@ def attach_fittings(vehicle_models):
     rows = VehicleModelChip.objects.filter(vehicle_model__in=vehicle_models).values_list(
         "vehicle_model_id", "chip__slug", "chip__name", "role", "quantity"
     )
-    fittings = {}
-    for vehicle_model_id, slug, name, role, quantity in rows:
-        chip = ChipValues(slug=slug, name=name)
-        fittings.setdefault(vehicle_model_id, []).append(
-            Values(chip=chip, role=role, quantity=quantity)
-        )
-    cache(vehicle_models, "chip_fittings", fittings)
+
+    def fitting(slug, name, role, quantity):
+        return Values(chip=ChipValues(slug=slug, name=name), role=role, quantity=quantity)
+
+    cache(vehicle_models, "chip_fittings", rows, fitting)
 
 
 class VehicleModelViewSet(CatalogViewSet):

@@ -141,9 +141,9 @@ def delivery_series(deliveries, *, group_by, period, first_month, last_month, cu
         )
         .order_by("key_slug", "period_start")
     )
-    brand_rows = grouped if group_by == "group" else []
+    brand_rows = []
     if group_by == "group":
-        grouped = groups_of(brand_rows)
+        brand_rows, grouped = grouped, groups_of(grouped)
     names = {row["key_slug"]: row["key_name"] for row in grouped}
     bounds = {
         "low": min((row["low"] for row in grouped), default=None),
