@@ -11,9 +11,13 @@
    a baseline (bench.baselines) reading the same rows and fields with .values() and
    writing them with orjson (for the delivery series, one raw SQL GROUP BY). A request
    and its baseline are timed in turn, round after round, so both meet the same load.
+   These answers are made from the database every time (no answer kept); a few are then
+   timed as given again from the worker's memory (catalog.answers), as a reader asking
+   again while the catalog is unchanged gets them.
 3. Throughput with wrk against gunicorn (one sync worker each): a DRF hello-world view
    with no middleware, authentication or throttling, the same view with the project's
-   defaults, and API requests, each as a ratio to the bare hello-world.
+   defaults, and API requests, answers kept and made every time, each as a ratio to the
+   bare hello-world.
 4. A worker's memory (RSS) over 10,000 requests that include insights.
 
 It prints figures and asserts nothing timed: the machine may be shared, so the load
@@ -147,8 +151,11 @@ def walk_to(client, url, *, pages):
 
 
 def latency(runs, budget, only=()):
-    """Every request kind, or those whose label contains one of `only`."""
+    """Every request kind, or those whose label contains one of `only`: each answer made
+    from the database (no answer kept, ANSWER_CACHE_BYTES=0), then a few given again from
+    the worker's memory (catalog.answers)."""
     from django.test import Client
+    from django.test.utils import override_settings
 
     client = Client(HTTP_HOST="127.0.0.1")
     rows = []
@@ -171,6 +178,22 @@ def latency(runs, budget, only=()):
     print(
         f"{'request':70} {'code':>4} {'qry':>4} {'p50 ms':>9} {'p90 ms':>9} {'ratio':>6} {'bytes':>10}"
     )
+    with override_settings(ANSWER_CACHE_BYTES=0):
+        made(row, client, wanted)
+    print("\nanswers given again while the catalog is unchanged (kept in memory):")
+    for prefix, slug in DETAILS[:1]:
+        url = f"/api/v1/{prefix}/{slug}/"
+        row(f"{url} (kept)", url, f"/bench/values/{prefix}/{slug}/")
+    for prefix in ("brands", "deliveries"):
+        url = f"/api/v1/{prefix}/?limit=100"
+        row(f"{url} (kept)", url, f"/bench/values/{prefix}/?limit=100")
+    for query in SERIES[:2]:
+        url = f"/api/v1/insights/deliveries/?{query}"
+        row(f"{url} (kept)", url, f"/bench/sql/deliveries/?{query}")
+    return rows
+
+
+def made(row, client, wanted):
     for prefix in LISTS:
         for limit in (10, 100, 1000):
             row(
@@ -204,14 +227,18 @@ def latency(runs, budget, only=()):
         export = f"/api/v1/{prefix}/export/?brand={BIG}"
         if wanted(export) and client.get(export).status_code == 200:
             row(export, export)
-    return rows
 
 
 # --- throughput and memory under gunicorn ----------------------------------------------
 
 
-def start_gunicorn(settings, port):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings, "PYTHONPATH": str(ROOT)}
+def start_gunicorn(settings, port, **environment):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": settings,
+        "PYTHONPATH": str(ROOT),
+        **environment,
+    }
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -272,6 +299,8 @@ def throughput(seconds):
         return []
     bare = start_gunicorn("bench.settings_bare", 8791)
     project = start_gunicorn("bench.settings", 8792)
+    # The same, with no answer kept: every answer made from the database.
+    making = start_gunicorn("bench.settings", 8794, ANSWER_CACHE_BYTES="0")
     results = []
     try:
         wrk("http://127.0.0.1:8791/bench/hello/bare/", 2)  # warm up
@@ -279,10 +308,17 @@ def throughput(seconds):
         targets = [
             ("DRF hello-world, no middleware/auth/throttle", 8791, "/bench/hello/bare/"),
             ("DRF hello-world, project defaults", 8792, "/bench/hello/project/"),
-            ("brand detail", 8792, f"/api/v1/brands/{BIG}/"),
+            ("brand detail (answers kept, the default)", 8792, f"/api/v1/brands/{BIG}/"),
+            (
+                "brand detail, made every time (ANSWER_CACHE_BYTES=0)",
+                8794,
+                f"/api/v1/brands/{BIG}/",
+            ),
             ("brand detail, values()+orjson baseline", 8792, f"/bench/values/brands/{BIG}/"),
-            ("brands ?limit=10", 8792, "/api/v1/brands/?limit=10"),
-            ("deliveries ?limit=10", 8792, "/api/v1/deliveries/?limit=10"),
+            ("brands ?limit=10 (kept)", 8792, "/api/v1/brands/?limit=10"),
+            ("brands ?limit=10, made every time", 8794, "/api/v1/brands/?limit=10"),
+            ("deliveries ?limit=10 (kept)", 8792, "/api/v1/deliveries/?limit=10"),
+            ("deliveries ?limit=10, made every time", 8794, "/api/v1/deliveries/?limit=10"),
         ]
         print(f"\n{'throughput (wrk -t1 -c4, one sync worker)':60} {'req/s':>9} {'x bare':>7}")
         for label, port, path in targets:
@@ -293,6 +329,7 @@ def throughput(seconds):
     finally:
         stop(bare)
         stop(project)
+        stop(making)
     return results
 
 

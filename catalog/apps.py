@@ -10,7 +10,10 @@ class CatalogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from catalog import (
+            answers,
             history,  # records every change in the change log
             protection,  # noqa: F401  (no delete drops a many-to-many link)
         )
@@ -18,3 +21,5 @@ class CatalogConfig(AppConfig):
 
         translate_derived_names(self)
         history.connect_to_many()
+        # The stamp kept answers are keyed by, and the triggers that replace it.
+        post_migrate.connect(answers.install_stamp_after_migrate, sender=self)

@@ -159,6 +159,11 @@ CACHES = {
     "throttle": cache_config(THROTTLE_REDIS_URL, "catalog-throttle"),
 }
 
+# GET answers kept in each worker's memory until a write to these apps' tables changes
+# the database's stamp (catalog.answers); at most this many bytes a worker, 0 for none.
+ANSWER_CACHE_APPS = ["catalog", "partners", "vehicles"]
+ANSWER_CACHE_BYTES = int(os.environ.get("ANSWER_CACHE_BYTES", str(32 * 1024 * 1024)))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -13,14 +13,14 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from catalog.filters import StrictFilterBackend
-from catalog.views import ErrorsAsJSONMixin
+from catalog.views import ErrorsAsJSONMixin, KeptAnswersMixin
 from insights import filters, serializers
 from insights.renderers import GraphMLRenderer
 from insights.selectors import audit, deliveries, graph, stack, suppliers
 from vehicles.models import Brand, Delivery
 
 
-class InsightView(ErrorsAsJSONMixin, GenericAPIView):
+class InsightView(KeptAnswersMixin, ErrorsAsJSONMixin, GenericAPIView):
     """An answer built from the parameters its FilterSet declares; not paginated.
 
     `queryset`, when set, is the rows the FilterSet selects (a ParameterSet selects none);

@@ -44,7 +44,9 @@ PUBLISHER = "Fault test"
 # checked row by row below). Every other table is left as it was, but for the time a
 # token was last used.
 WRITTEN = {"catalog_source", "catalog_historicalsource", "catalog_changerecord"}
-BOOKKEEPING = {"catalog_apitoken": ["last_used_at"]}
+# Columns that change with any write or use: a token's last use, the catalog's stamp
+# (catalog.answers; its pending table must be empty again, as before).
+BOOKKEEPING = {"catalog_apitoken": ["last_used_at"], "catalog_answer_stamp": ["stamp"]}
 
 
 def admin_connect(url, dbname="postgres"):
