@@ -293,6 +293,9 @@ def rss_mb(pid):
     return 0.0
 
 
+ROUND_SECONDS = 2
+
+
 def throughput(seconds):
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk): throughput skipped")
@@ -320,12 +323,26 @@ def throughput(seconds):
             ("deliveries ?limit=10 (kept)", 8792, "/api/v1/deliveries/?limit=10"),
             ("deliveries ?limit=10, made every time", 8794, "/api/v1/deliveries/?limit=10"),
         ]
-        print(f"\n{'throughput (wrk -t1 -c4, one sync worker)':60} {'req/s':>9} {'x bare':>7}")
-        for label, port, path in targets:
-            rate, errors = wrk(f"http://127.0.0.1:{port}{path}", seconds)
-            floor = floor or rate
-            results.append((label, rate, rate / floor))
-            print(f"{label:60} {rate:9.1f} {rate / floor:7.2f} {' '.join(errors)}", flush=True)
+        # Short runs in turn, round after round, each target's rate set against the bare
+        # view's in the same round: a shared machine's speed drifts over a minute.
+        rounds = max(1, seconds // ROUND_SECONDS)
+        rates = {label: [] for label, _, _ in targets}
+        errors = {label: set() for label, _, _ in targets}
+        for _ in range(rounds):
+            for label, port, path in targets:
+                rate, failures = wrk(f"http://127.0.0.1:{port}{path}", ROUND_SECONDS)
+                rates[label].append(rate)
+                errors[label].update(failures)
+        floor = rates[targets[0][0]]
+        print(
+            f"\n{'throughput (wrk -t1 -c4, one sync worker)':60} {'req/s':>9} {'x bare':>7}"
+            f"   ({rounds} rounds of {ROUND_SECONDS} s; medians)"
+        )
+        for label, _, _ in targets:
+            rate = statistics.median(rates[label])
+            ratio = statistics.median(r / f for r, f in zip(rates[label], floor, strict=True))
+            results.append((label, rate, ratio))
+            print(f"{label:60} {rate:9.1f} {ratio:7.2f} {' '.join(errors[label])}", flush=True)
     finally:
         stop(bare)
         stop(project)

@@ -26,7 +26,7 @@ from cachetools import LRUCache
 from django.apps import apps
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections
 from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.cache import set_response_etag
@@ -125,8 +125,29 @@ STATEMENTS = {"sqlite": sqlite_statements, "postgresql": postgresql_statements}
 
 
 def read_stamp():
-    """The stamp as committed, or None where there is none (the cache then keeps nothing)."""
-    with connection.cursor() as cursor:
+    """The stamp as committed, or None where there is none (the cache then keeps nothing).
+
+    It is a request's first query, so it stands for the health check Django would run
+    before it (CONN_HEALTH_CHECKS): one round trip, not two, for an answer given again.
+    A connection that fails it is closed and the stamp read on a new one, as after a
+    failed health check."""
+    checking = (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+    )
+    if not checking:
+        return stamp_on(connection)
+    connection.health_check_done = True
+    try:
+        return stamp_on(connection)
+    except DatabaseError:
+        connection.close()
+        return stamp_on(connection)
+
+
+def stamp_on(using):
+    with using.cursor() as cursor:
         cursor.execute(f"SELECT stamp FROM {STAMP_TABLE}")  # noqa: S608 (a constant)
         row = cursor.fetchone()
     return row[0] if row else None

@@ -6,6 +6,7 @@ These tests commit their writes (a kept answer is only used outside a transactio
 import datetime
 import json
 
+import psycopg
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection, transaction
@@ -280,3 +281,32 @@ def test_a_write_inside_a_transaction_is_not_kept_before_it_commits(world, clien
         assert inside.json()["name_zh"] == "未提交"
         transaction.set_rollback(True)
     assert client.get(AITO).content == before
+
+
+def test_the_stamp_stands_for_the_health_check_and_a_dropped_connection_is_replaced(
+    world, client, on_postgres
+):
+    """The first query of a request checks the connection: the stamp's query does it, and
+    a connection the server dropped is replaced, not reported as an error."""
+    first = client.get(AITO)
+    connection.health_check_done = False  # as at the start of a new request
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(AITO).content == first.content
+    assert [query["sql"] for query in queries] == ["SELECT stamp FROM catalog_answer_stamp"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [pid] = cursor.fetchone()
+    database = connection.settings_dict
+    with psycopg.connect(
+        host=database["HOST"] or "127.0.0.1",
+        port=database["PORT"] or 5432,
+        user=database["USER"],
+        password=database["PASSWORD"] or None,
+        dbname=database["NAME"],
+        autocommit=True,
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    connection.health_check_done = False
+    again = client.get(AITO)
+    assert again.status_code == 200
+    assert again.content == first.content
