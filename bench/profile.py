@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/profile.py "/api/v1/deliveries/?limit=100" [--runs 5] [--html out.html]
 
-Runs against the benchmark database (bench/large_bench.py builds it) in process, and
-prints the functions with the largest share of the time spent in them and below them
+Runs against the benchmark database (bench/large_bench.py builds it) in process, each
+answer made from the database (no answer kept; `--kept` profiles answers given again
+from memory instead), and prints the functions with the largest share of the time spent in them and below them
 (project code and the libraries it calls), then the largest self times.
 """
 
@@ -25,6 +26,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.test import Client  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
 from pyinstrument import Profiler  # noqa: E402
 
 PROJECT = ("catalog/", "vehicles/", "partners/", "insights/")
@@ -78,7 +80,10 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--top", type=int, default=18)
     parser.add_argument("--html")
+    parser.add_argument("--kept", action="store_true", help="answers given again from memory")
     args = parser.parse_args()
+    if not args.kept:
+        override_settings(ANSWER_CACHE_BYTES=0).enable()
     client = Client(HTTP_HOST="127.0.0.1")
     client.get(args.url)  # warm: imports, connections, caches
     profiler = Profiler(interval=0.0005)
