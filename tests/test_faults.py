@@ -30,7 +30,7 @@ from psycopg import sql
 from catalog.models import ApiToken, ChangeRecord, Source
 from tests.conftest import user_with
 from tests.test_security import BASE_DIR, production_env
-from tests.test_server import GUNICORN, free_port
+from tests.test_server import GUNICORN, free_port, reads_follow_writes
 
 RUN_SECONDS = 20
 WRITERS = 4
@@ -435,6 +435,13 @@ def test_acknowledged_writes_survive_cut_connections_and_a_killed_worker(service
     assert load.reads["ok"] > 10
     for path, status in load.reads["failed"]:
         assert status == 503 or isinstance(status, str), (path, status)
+
+
+@pytest.mark.postgres
+def test_a_change_through_one_worker_is_read_through_every_worker_at_once(service):
+    """On PostgreSQL the stamp is replaced as the writer commits (catalog.answers): the
+    next read through either worker gives the new answer."""
+    reads_follow_writes(service["port"], service["token"])
 
 
 @pytest.fixture

@@ -212,3 +212,47 @@ def test_eight_concurrent_writers_on_sqlite_all_land(server):
     assert [status for status, _ in results] == [201] * 40, [a for s, a in results if s != 201][:3]
     status, _, body = get(server["port"], "/api/v1/sources/?publisher=Writers'%20test&limit=1")
     assert (status, json.loads(body)["count"]) == (200, 40)
+
+
+def send(port, method, path, body, token):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request(
+        method,
+        path,
+        body=json.dumps(body),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    response = connection.getresponse()
+    answer = json.loads(response.read())
+    connection.close()
+    return response.status, answer
+
+
+def test_a_change_through_one_worker_is_read_through_every_worker_at_once(server):
+    """Each worker keeps the answers it gave (catalog.answers); a write through either
+    one is seen by the very next read through either one, never the kept answer."""
+    reads_follow_writes(server["port"], server["token"])
+
+
+def reads_follow_writes(port, token):
+    """A source written, read by both workers, changed twice: every read after each
+    change (four at a time, so both workers answer) gives the new title."""
+    source = {"title": "Kept answers", "publisher": "Readers' test", "link": "https://e.org/k"}
+    status, created = send(port, "POST", "/api/v1/sources/", source, token)
+    assert status == 201, created
+    detail = f"/api/v1/sources/{created['slug']}/"
+
+    def titles_read_together():
+        """Sixteen reads, four at a time, so that both workers answer."""
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            answers = list(pool.map(lambda _: get(port, detail), range(16)))
+        assert {status for status, _, _ in answers} == {200}
+        return {json.loads(body)["title"] for _, _, body in answers}
+
+    current = "Kept answers"
+    for title in ("A second title", "A third title"):
+        assert titles_read_together() == {current}  # and now kept by both workers
+        status, changed = send(port, "PATCH", detail, {"title": title}, token)
+        assert (status, changed["title"]) == (200, title)
+        assert titles_read_together() == {title}
+        current = title
