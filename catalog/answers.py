@@ -12,12 +12,11 @@ On SQLite, whose writers take turns, each row written replaces it at once.
 A GET answered in JSON, CSV or GraphML (not the browsable HTML, which shows who is
 signed in) is kept under the stamp, the day (answers about "current" facts change at
 midnight), the language, the format chosen and the absolute URL (answers' links are
-absolute), and given again, the same
-bytes and headers, while the stamp stays the same. The stamp is read before anything
-else, so a kept answer is never older than its stamp. Only reads outside a transaction
-take part: a request that has written and not committed could otherwise keep what was
-never committed. The memory is bounded in bytes (`settings.ANSWER_CACHE_BYTES`, least
-recently used out first; 0 turns the cache off).
+absolute), and given again, the same bytes and headers, while the stamp stays the same.
+The stamp is read before anything else, so a kept answer is never older than its stamp.
+Only reads outside a transaction take part: a request that has written and not
+committed could otherwise keep what was never committed. The memory is bounded in bytes
+(`settings.ANSWER_CACHE_BYTES`, least recently used out first; 0 turns the cache off).
 """
 
 import threading
@@ -28,6 +27,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import DatabaseError, connection, connections
 from django.dispatch import receiver
+from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import set_response_etag
 
@@ -216,7 +216,5 @@ def key_for(request):
 
 def answer_from(kept_answer):
     """A response carrying a kept answer: its status, headers and bytes."""
-    from django.http import HttpResponse
-
     status, headers, content = kept_answer
     return HttpResponse(content, status=status, headers=headers)
