@@ -32,21 +32,21 @@ class CatalogRouter(DefaultRouter):
         resource's own patterns, instead of against every resource's patterns in turn.
         Names, paths and reversing are DRF's (a path that matches a prefix but none of
         its patterns goes on to the next)."""
-        starts = [f"^{prefix}{separator}" for prefix, _, _ in self.registry for separator in "/."]
-        groups = {start: [] for start in starts}
+        # DRF's patterns start "^brands/" or "^brands\." (a format suffix).
+        groups = {
+            f"^{prefix}{after}": [] for prefix, _, _ in self.registry for after in ("/", r"\.")
+        }
         ungrouped = []
         for url in super().get_urls():
-            regex = url.pattern.regex.pattern.replace("\\.", ".", 1)
-            start = next((start for start in starts if regex.startswith(start)), None)
+            regex = url.pattern.regex.pattern
+            start = next((start for start in groups if regex.startswith(start)), None)
             if start is None:
                 ungrouped.append(url)
             else:
-                rest = "^" + url.pattern.regex.pattern[len(start) + (start[-1] == ".") :]
+                rest = "^" + regex.removeprefix(start)
                 groups[start].append(re_path(rest, url.callback, url.default_args, url.name))
         return ungrouped + [
-            re_path(start.replace(".", "\\."), include(patterns))
-            for start, patterns in groups.items()
-            if patterns
+            re_path(start, include(patterns)) for start, patterns in groups.items() if patterns
         ]
 
 
