@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.db import connection
 
+from catalog import pagination
 from catalog.docs import read_yaml
 from catalog.models import ApiToken, Source
 from partners.models import (
@@ -60,6 +61,14 @@ def fuzz_parameter_count(label):
 def committed_document():
     """The committed OpenAPI document, parsed once per test process."""
     return read_yaml((settings.BASE_DIR / "openapi.yaml").read_bytes())
+
+
+@pytest.fixture(autouse=True)
+def table_sizes_read_afresh():
+    """Each test reads the tables' sizes anew (catalog.pagination keeps them a minute in
+    each process, on PostgreSQL), so its query counts depend neither on the tests before
+    it nor on the clock."""
+    pagination._table_rows.clear()
 
 
 def company(slug, name, country, *roles, **fields):
