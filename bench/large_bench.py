@@ -314,7 +314,6 @@ def throughput(seconds):
     results = []
     try:
         wrk("http://127.0.0.1:8791/bench/hello/bare/", 2)  # warm up
-        floor = None
         targets = [
             ("DRF hello-world, no middleware/auth/throttle", 8791, "/bench/hello/bare/"),
             ("DRF hello-world, project defaults", 8792, "/bench/hello/project/"),

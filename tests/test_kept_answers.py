@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from catalog import answers
 from catalog.models import ApiToken, Source
 from catalog.views import etag_of
+from partners.models import Company
 from tests.conftest import user_with
 from vehicles.models import Brand, Delivery, VehicleModel
 
@@ -214,7 +215,7 @@ def test_memory_is_bounded_in_bytes_and_large_answers_are_not_kept(world, client
     # Each company's detail at two addresses: two answers each.
     details = [
         url
-        for slug in sorted(world_companies())
+        for slug in Company.objects.order_by("slug").values_list("slug", flat=True)
         for url in (f"/api/v1/companies/{slug}/", f"/api/v1/companies/{slug}/?format=json")
     ]
     sizes = [len(client.get(url).content) for url in details]
@@ -230,12 +231,6 @@ def test_memory_is_bounded_in_bytes_and_large_answers_are_not_kept(world, client
         client.get("/api/v1/companies/")  # larger than one share: made, not kept
         _, queries = get(client, "/api/v1/companies/")
         assert queries > 1
-
-
-def world_companies():
-    from partners.models import Company
-
-    return Company.objects.values_list("slug", flat=True)
 
 
 def test_no_cache_configured_means_every_answer_is_made(world, client):

@@ -287,9 +287,10 @@ def groups_of(brand_rows):
         point["approximations"] += row["approximations"]
         point["computed"] += row["computed"]
         point["months_mask"] |= int(row["months_mask"] or 0)
-        point["months_reported"] = point["months_mask"].bit_count()
         point["low"] = min(point["low"], row["low"])
         point["high"] = max(point["high"], row["high"])
+    for point in merged.values():
+        point["months_reported"] = point["months_mask"].bit_count()
     return list(merged.values())
 
 
