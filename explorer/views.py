@@ -270,6 +270,7 @@ def delivery_chart(request, **params):
         first_month=cleaned.get("month__gte"),
         last_month=cleaned.get("month__lte"),
         current_month=today().replace(day=1),
+        request=request,
     )
     if not points:
         return None
@@ -280,7 +281,7 @@ def delivery_chart(request, **params):
         "reported": sum(1 for point in points if point["units"] is not None),
         "missing": sum(1 for point in points if point["units"] is None),
         "data": {
-            "label": points[0]["key"][2],
+            "label": points[0]["key"]["name"],
             "months": [point["period"] for point in points],
             "units": [point["units"] for point in points],
             "precision": [point["precision"] for point in points],

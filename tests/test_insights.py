@@ -8,8 +8,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from insights.serializers import DeliverySeriesSerializer, SeriesPointSerializer
 from tests.test_api_queries import grow, grow_from
-from vehicles.models import Brand, Delivery, VehicleModel
+from vehicles.models import Brand, Delivery, DeliveryGap, DeliveryTotal, VehicleModel
 
 D = datetime.date
 
@@ -115,6 +116,103 @@ def test_series_download_as_csv(gap, client):
         ("hima", "2025-Q3", "44579", "false", "2025-09"),
         ("hima", "2025-Q4", "239691", "true", ""),
     ]
+
+
+@pytest.fixture
+def gaps_and_totals(gap):
+    """Besides `gap`: HIMA's September recorded as unpublished, AITO's stand-alone October
+    as a gap, HIMA's fourth quarter reported as a total, and a Lynk & Co figure for
+    October within no alliance, approximate and computed."""
+    world = gap
+    DeliveryGap.objects.create(
+        slug="hima-2025-09-gap",
+        alliance=world.hima,
+        month=D(2025, 9, 1),
+        reason="not_published",
+        note="HIMA published no figure for September.",
+    )
+    DeliveryGap.objects.create(
+        slug="aito-2025-10-gap",
+        brand=world.aito,
+        month=D(2025, 10, 1),
+        reason="not_found",
+        note="No stand-alone figure found for October.",
+    )
+    DeliveryTotal.objects.create(
+        slug="hima-2025-q4",
+        alliance=world.hima,
+        first_month=D(2025, 10, 1),
+        last_month=D(2025, 12, 1),
+        units=240000,
+        precision="approximate",
+    )
+    Delivery.objects.create(
+        slug="lynk-co-2025-10",
+        brand=world.lynk,
+        month=D(2025, 10, 1),
+        units=29000,
+        precision="approximate",
+        computed=True,
+    )
+    return world
+
+
+SERIES_QUERIES = [
+    f"group_by={group_by}&period={period}{months}"
+    for group_by in ("alliance", "brand", "group")
+    for period in ("month", "quarter", "year")
+    for months in ("", "&month__gte=2025-09&month__lte=2025-11")
+]
+
+
+@pytest.mark.parametrize("query", SERIES_QUERIES)
+def test_a_series_answer_is_what_its_documented_shape_makes_of_it(gaps_and_totals, client, query):
+    """The points are built as the answer's serializer writes them: read back through it,
+    every point comes out the same, field for field and in the same order."""
+    # (A host whose URLs the serializer's URL fields accept: "testserver" has no domain.)
+    response = client.get(f"/api/v1/insights/deliveries/?{query}", HTTP_HOST="localhost")
+    body = response.json()
+    assert body["results"]
+    for point in body["results"]:
+        shape = SeriesPointSerializer(data=point)
+        assert shape.is_valid(), shape.errors
+        assert list(shape.data.items()) == list(point.items())
+    top = DeliverySeriesSerializer(data={**body, "results": []})
+    assert top.is_valid(), top.errors
+    assert {**top.data, "results": body["results"]} == body
+
+
+@pytest.mark.parametrize("query", [q for q in SERIES_QUERIES if "alliance" not in q])
+def test_a_filter_that_keeps_every_figure_gives_the_same_series(gaps_and_totals, client, query):
+    """Figures chosen and summed in one pass (no filter but the months) or chosen among
+    those a filter keeps (here every one): the same series."""
+    alone = client.get(f"/api/v1/insights/deliveries/?{query}")
+    filtered = client.get(f"/api/v1/insights/deliveries/?{query}&units__gte=0")
+    assert alone.status_code == filtered.status_code == 200
+    assert alone.json() == filtered.json()
+
+
+def test_a_brand_series_marks_gaps_precision_and_computed_figures(gaps_and_totals, client):
+    body = get(client, "/api/v1/insights/deliveries/?group_by=brand&period=quarter")
+    assert [
+        (
+            p["key"]["slug"],
+            p["period"],
+            p["units"],
+            p["months_reported"],
+            p["missing_months"],
+            [gap["slug"] for gap in p["known_gaps"]],
+            p["precision"],
+            p["computed_figures"],
+            p["brands_reported"],
+        )
+        for p in body["results"]
+    ] == [
+        ("aito", "2025-Q4", 51677, 1, [], ["aito-2025-10-gap"], "exact", 0, 1),
+        ("luxeed", "2025-Q4", 5000, 1, ["2025-10"], [], "lower_bound", 0, 1),
+        ("lynk-co", "2025-Q4", 59000, 2, [], [], "approximate", 1, 1),
+    ]
+    assert (body["first_month"], body["last_month"]) == ("2025-10", "2025-11")
 
 
 @pytest.mark.parametrize(

@@ -120,24 +120,26 @@ def preferred_brand_figures(deliveries, first_month=None, last_month=None):
     than a search for a better figure per row. `first_month` and `last_month`, where
     `deliveries` is bounded by them, bound the ranking to those months too.
     """
+    chosen = ranked_brand_figures(first_month, last_month).filter(rank=1).values("pk")
+    return deliveries.filter(brand__isnull=False, pk__in=chosen)
+
+
+def ranked_brand_figures(first_month=None, last_month=None):
+    """Every brand figure between the months, ranked among its brand's figures for the
+    month (`rank`): 1 for the one preferred_brand_figures keeps."""
     candidates = Delivery.objects.filter(brand__isnull=False)
     if first_month:
         candidates = candidates.filter(month__gte=first_month)
     if last_month:
         candidates = candidates.filter(month__lte=last_month)
     scoped = ExpressionWrapper(Q(alliance__isnull=False), output_field=BooleanField())
-    chosen = (
-        candidates.annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("brand_id"), F("month")],
-                order_by=[scoped.asc(), F("pk").asc()],
-            )
+    return candidates.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("brand_id"), F("month")],
+            order_by=[scoped.asc(), F("pk").asc()],
         )
-        .filter(rank=1)
-        .values("pk")
     )
-    return deliveries.filter(brand__isnull=False, pk__in=chosen)
 
 
 def brand_units(brands, first_month, last_month):
