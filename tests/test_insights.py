@@ -121,9 +121,12 @@ def test_series_download_as_csv(gap, client):
 @pytest.fixture
 def gaps_and_totals(gap):
     """Besides `gap`: HIMA's September recorded as unpublished, AITO's stand-alone October
-    as a gap, HIMA's fourth quarter reported as a total, and a Lynk & Co figure for
-    October within no alliance, approximate and computed."""
+    as a gap, HIMA's fourth quarter reported as a total, a Lynk & Co figure for October
+    within no alliance, approximate and computed, and Zeekr, Lynk & Co's sister brand in
+    Geely, reporting November only."""
     world = gap
+    zeekr = Brand.objects.create(slug="zeekr", name="Zeekr", group=world.lynk.group)
+    Delivery.objects.create(slug="zeekr-2025-11", brand=zeekr, month=D(2025, 11, 1), units=20000)
     DeliveryGap.objects.create(
         slug="hima-2025-09-gap",
         alliance=world.hima,
@@ -211,8 +214,29 @@ def test_a_brand_series_marks_gaps_precision_and_computed_figures(gaps_and_total
         ("aito", "2025-Q4", 51677, 1, [], ["aito-2025-10-gap"], "exact", 0, 1),
         ("luxeed", "2025-Q4", 5000, 1, ["2025-10"], [], "lower_bound", 0, 1),
         ("lynk-co", "2025-Q4", 59000, 2, [], [], "approximate", 1, 1),
+        ("zeekr", "2025-Q4", 20000, 1, ["2025-10"], [], "exact", 0, 1),
     ]
     assert (body["first_month"], body["last_month"]) == ("2025-10", "2025-11")
+
+
+def test_a_group_series_names_the_brands_missing_a_month(gaps_and_totals, client):
+    body = get(client, "/api/v1/insights/deliveries/?group_by=group&period=quarter")
+    assert [
+        (
+            p["key"]["slug"],
+            p["units"],
+            p["months_reported"],
+            p["brands_reported"],
+            p["brands_expected"],
+            p["brands_missing"],
+            p["complete"],
+        )
+        for p in body["results"]
+    ] == [
+        ("chery", 5000, 1, 1, 1, ["luxeed"], False),
+        ("geely-holding", 79000, 2, 2, 2, ["zeekr"], False),
+        ("seres", 51677, 1, 1, 1, ["aito"], False),
+    ]
 
 
 @pytest.mark.parametrize(

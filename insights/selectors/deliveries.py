@@ -1,20 +1,19 @@
 """Delivered units over time, by alliance, brand or carmaker group: /insights/deliveries/.
 
-A fixed number of grouped queries: the database does the counting and summing
-(annotate/aggregate, DISTINCT); Python only lays the grouped rows out as periods.
+A fixed number of queries: the database ranks, sums and counts the figures by series and
+period (one GROUP BY); Python lays the sums out as periods, in the answer's own terms.
 """
 
 import datetime
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import Case, Count, DateField, F, IntegerField, Max, Min, Q, Sum, Value, When
-from django.db.models.functions import Cast, TruncMonth, TruncQuarter, TruncYear
+from django.db.models import F, Max, Min
 from django.utils.translation import gettext
 
 from catalog.serializers import summary_of
 from catalog.values import format_month
-from vehicles.models import Delivery, DeliveryGap, DeliveryTotal, Precision
+from vehicles.models import Brand, Delivery, DeliveryGap, DeliveryTotal, Precision
 from vehicles.selectors import (
     months_before,
     preferred_brand_figures,
@@ -22,9 +21,7 @@ from vehicles.selectors import (
     today,
 )
 
-TRUNCATE = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
-SERIES_KEY = {"alliance": "alliance", "brand": "brand", "group": "brand__group"}
 SERIES_MODEL = {"alliance": "alliance", "brand": "brand", "group": "company"}
 FIGURES_USED = {
     "alliance": "Alliance totals (figures with no brand). Brand figures are not added to them.",
@@ -50,16 +47,6 @@ def period_label(start, period):
     if period == "quarter":
         return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
     return str(start.year)
-
-
-def month_bit(period):
-    """2 to the power of a month's place in its period (0 for January, April... in a
-    quarter), as an expression: summed over a point's distinct months, a mask of them."""
-    size = PERIOD_MONTHS[period]
-    return Case(
-        *(When(month__month=month, then=Value(1 << (month - 1) % size)) for month in range(1, 13)),
-        output_field=IntegerField(),
-    )
 
 
 def month_range(first, last):
@@ -150,86 +137,85 @@ def grouped_rows(
     deliveries, group_by, period, first_month, last_month, current_month, every_figure
 ):
     """(rows, brand masks): the series' figures summed by key and period in one grouped
-    query, each row with `months_mask` (bit i set where the period's month i was
-    reported) and `period_start` as a date. A group series is read by brand, then added up
-    by group (groups_of), which also gives {(group, period start): {brand: mask}}.
-    `every_figure`: `deliveries` is every figure between the months, no other filter.
+    query (summed_by_period). A group series is read by brand, then added up by group
+    (groups_of), which also gives {(group, period start): {brand: mask}}.
+    `every_figure`: `deliveries` is every figure between the months, no other filter."""
+    last_month = min(last_month or current_month, current_month)
+    ranked = every_figure and group_by != "alliance"
+    if ranked:
+        # One pass: rank every brand figure between the months, sum those ranked first.
+        figures = ranked_brand_figures(first_month, last_month)
+    else:
+        figures = (
+            deliveries.filter(brand__isnull=True, alliance__isnull=False)
+            if group_by == "alliance"
+            else preferred_brand_figures(deliveries, first_month, last_month)
+        )
+        if first_month:
+            figures = figures.filter(month__gte=first_month)
+        figures = figures.filter(month__lte=last_month)
+    grouped = summed_by_period(figures, group_by, period, ranked=ranked)
+    return groups_of(grouped) if group_by == "group" else (grouped, {})
+
+
+# Where a series' key sits, from a figure: its id's column and its model.
+SERIES_KEY_ID = {"alliance": "alliance_id", "brand": "brand_id", "group": "brand__group_id"}
+SERIES_KEY_MODEL = {
+    "alliance": Delivery._meta.get_field("alliance").related_model,
+    "brand": Brand,
+    "group": Brand._meta.get_field("group").related_model,
+}
+
+
+def summed_by_period(figures, group_by, period, *, ranked):
+    """The figures summed by series key (and brand, for a group series) and period, in
+    one query, as dicts: key_slug, key_name, (brand_slug), period_start (a date), units,
+    lower_bounds, approximations, computed (how many figures of each kind) and
+    months_mask, bit i set where the period's month i was reported. `ranked`: the figures
+    are ranked_brand_figures, of which those ranked first count.
 
     A key has one figure a month (the unique constraints for an alliance's totals,
     preferred_brand_figures for a brand's), so a sum of the months' bits is their mask, and
-    how many months a point has is the number of bits set."""
-    key = SERIES_KEY[group_by]
-    by_brand = {"brand_slug": F("brand__slug")} if group_by == "group" else {}
-    last_month = min(last_month or current_month, current_month)
-    if every_figure and group_by != "alliance":
-        grouped = summed_preferred_figures(key, period, first_month, last_month, by_brand)
-        return groups_of(grouped) if group_by == "group" else (grouped, {})
-    rows = (
-        deliveries.filter(brand__isnull=True, alliance__isnull=False)
-        if group_by == "alliance"
-        else preferred_brand_figures(deliveries, first_month, last_month)
-    )
-    if first_month:
-        rows = rows.filter(month__gte=first_month)
-    rows = rows.filter(month__lte=last_month)
-    grouped = list(
-        rows.annotate(period_start=Cast(TRUNCATE[period]("month"), DateField()))
-        .values("period_start", key_slug=F(f"{key}__slug"), key_name=F(f"{key}__name"), **by_brand)
-        .annotate(
-            units=Sum("units"),
-            lower_bounds=Count("id", filter=Q(precision=Precision.LOWER_BOUND)),
-            approximations=Count("id", filter=Q(precision=Precision.APPROXIMATE)),
-            computed=Count("id", filter=Q(computed=True)),
-            months_mask=Sum(month_bit(period)),
-        )
-        .order_by("key_slug", "period_start")
-    )
-    if group_by == "group":
-        return groups_of(grouped)
-    return grouped, {}
+    how many months a point has is the number of bits set.
 
-
-def summed_preferred_figures(key, period, first_month, last_month, by_brand):
-    """grouped_rows' rows for a brand or group series over every brand figure between the
-    months: the figures ranked and the preferred ones summed in one pass.
-
-    The ORM sums the rows a query selects; over a ranking, it can only select the chosen
-    rows again by id (preferred_brand_figures), which takes about 1.5 times as long on a
-    million figures. So the ranked figures are the ORM's query (ranked_brand_figures), and
-    the sum of those ranked first by period is this GROUP BY, on both databases: the
-    periods are worked out from the chosen figures only, as a year and the period's place
-    in it."""
-    ranked = (
-        ranked_brand_figures(first_month, last_month)
-        .values(
-            "units",
-            "precision",
-            "computed",
-            "month",
-            "rank",
-            key_slug=F(f"{key}__slug"),
-            key_name=F(f"{key}__name"),
-            **by_brand,
-        )
-        .order_by()
-    )
-    figures, figure_params = ranked.query.sql_with_params()
-    operations = connections[ranked.db].ops
+    The figures are the ORM's query (ids and values only); the sum over them is this GROUP
+    BY, the same on both databases, because the ORM cannot sum over a ranking without
+    selecting the chosen rows again by id (preferred_brand_figures: about 1.5 times as
+    long over a million figures). Each period is worked out from the figures summed only,
+    as a year and the period's place in it, and the keys' slugs and names are joined to
+    the sums, not to every figure."""
+    by_brand = group_by == "group"
+    columns = ["units", "precision", "computed", "month", "brand_id"]
+    figures = figures.values(
+        *columns, *(["rank"] if ranked else []), key_id=F(SERIES_KEY_ID[group_by])
+    ).order_by()
+    figures_sql, figure_params = figures.query.sql_with_params()
+    operations = connections[figures.db].ops
     year, year_params = operations.date_extract_sql("year", "month", ())
     month, month_params = operations.date_extract_sql("month", "month", ())
     size = PERIOD_MONTHS[period]
-    keys = ", ".join(["key_slug", "key_name", *by_brand])
-    # Only the ORM's compiled query, constant names and whole numbers go into the text.
+    ids = "key_id, brand_id" if by_brand else "key_id"
+
+    def joined(model, alias, column):
+        table = operations.quote_name(model._meta.db_table)
+        return (
+            f" JOIN {table} {alias} ON {alias}.{operations.quote_name(model._meta.pk.column)}"
+            + (f" = sums.{column}")
+        )
+
+    # Only the ORM's compiled query, table names and whole numbers go into the text.
     sql = (
-        f"SELECT {keys}, CAST({year} AS integer) AS period_year,"  # noqa: S608
+        f"SELECT k.slug, k.name, {'b.slug, ' if by_brand else ''}sums.* FROM ("  # noqa: S608
+        f"SELECT {ids}, CAST({year} AS integer) AS period_year,"
         f" (CAST({month} AS integer) - 1) / {size:d} AS period_part, SUM(units),"
         " SUM(CASE WHEN precision = %s THEN 1 ELSE 0 END),"
         " SUM(CASE WHEN precision = %s THEN 1 ELSE 0 END),"
         " SUM(CASE WHEN computed THEN 1 ELSE 0 END),"
         f" SUM(1 << ((CAST({month} AS integer) - 1) %% {size:d}))"
-        f" FROM ({figures}) figures WHERE rank = 1"
-        f" GROUP BY {keys}, period_year, period_part"
-        " ORDER BY key_slug, period_year, period_part"
+        f" FROM ({figures_sql}) figures{' WHERE rank = 1' if ranked else ''}"
+        f" GROUP BY {ids}, period_year, period_part) sums"
+        + joined(SERIES_KEY_MODEL[group_by], "k", "key_id")
+        + (joined(Brand, "b", "brand_id") if by_brand else "")
     )
     params = [
         *year_params,
@@ -239,9 +225,10 @@ def summed_preferred_figures(key, period, first_month, last_month, by_brand):
         *month_params,
         *figure_params,
     ]
-    names = [*keys.split(", "), "year", "part"]
-    names += ["units", "lower_bounds", "approximations", "computed", "months_mask"]
-    with connections[ranked.db].cursor() as cursor:
+    names = ["key_slug", "key_name", *(["brand_slug"] if by_brand else []), *ids.split(", ")]
+    names += ["year", "part", "units", "lower_bounds", "approximations", "computed"]
+    names += ["months_mask"]
+    with connections[figures.db].cursor() as cursor:
         cursor.execute(sql, params)
         grouped = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     for row in grouped:
@@ -306,9 +293,14 @@ def delivery_series(
         return first_month, last_month, []
     refuse_too_many_points(names, first_month, last_month, period)
     masks = {(row["key_slug"], row["period_start"]): row for row in grouped}
-    expected_brands = (
-        group_members(list(names), first_month, last_month) if group_by == "group" else {}
-    )
+    expected_brands = {}
+    if group_by == "group" and every_figure:
+        # Every figure in the window is in the rows: the brands expected are those there.
+        for (slug, _start), reported_by in brand_masks.items():
+            expected_brands.setdefault(slug, set()).update(reported_by)
+        expected_brands = {slug: sorted(brands) for slug, brands in expected_brands.items()}
+    elif group_by == "group":
+        expected_brands = group_members(list(names), first_month, last_month)
     gaps = known_gaps(group_by, list(names), first_month, last_month)
     periods = period_layouts(first_month, last_month, period)
     totals = reported_totals(group_by, list(names), [layout.start for layout in periods], period)
