@@ -22,6 +22,12 @@ from vehicles.selectors import (
 )
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+# A point's precision: the least precise of its figures'.
+LOWER_BOUND, APPROXIMATE, EXACT = (
+    Precision.LOWER_BOUND.value,
+    Precision.APPROXIMATE.value,
+    Precision.EXACT.value,
+)
 SERIES_MODEL = {"alliance": "alliance", "brand": "brand", "group": "company"}
 FIGURES_USED = {
     "alliance": "Alliance totals (figures with no brand). Brand figures are not added to them.",
@@ -100,10 +106,6 @@ class PeriodLayout:
     expected: int  # how many
     mask: int  # their bits
     whole: bool
-
-    def months_in(self, mask):
-        """The expected months whose bits `mask` sets."""
-        return [month for bit, month in self.months if mask & bit] if mask else []
 
 
 def period_layouts(first_month, last_month, period):
@@ -205,13 +207,14 @@ def summed_by_period(figures, group_by, period, *, ranked):
 
     # Only the ORM's compiled query, table names and whole numbers go into the text.
     sql = (
-        f"SELECT k.slug, k.name, {'b.slug, ' if by_brand else ''}sums.* FROM ("  # noqa: S608
+        "SELECT k.slug, k.name, period_year, period_part, units, lower_bounds,"  # noqa: S608
+        f" approximations, computed, months_mask{', b.slug' if by_brand else ''} FROM ("
         f"SELECT {ids}, CAST({year} AS integer) AS period_year,"
-        f" (CAST({month} AS integer) - 1) / {size:d} AS period_part, SUM(units),"
-        " SUM(CASE WHEN precision = %s THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN precision = %s THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN computed THEN 1 ELSE 0 END),"
-        f" SUM(1 << ((CAST({month} AS integer) - 1) %% {size:d}))"
+        f" (CAST({month} AS integer) - 1) / {size:d} AS period_part, SUM(units) AS units,"
+        " SUM(CASE WHEN precision = %s THEN 1 ELSE 0 END) AS lower_bounds,"
+        " SUM(CASE WHEN precision = %s THEN 1 ELSE 0 END) AS approximations,"
+        " SUM(CASE WHEN computed THEN 1 ELSE 0 END) AS computed,"
+        f" SUM(1 << ((CAST({month} AS integer) - 1) %% {size:d})) AS months_mask"
         f" FROM ({figures_sql}) figures{' WHERE rank = 1' if ranked else ''}"
         f" GROUP BY {ids}, period_year, period_part) sums"
         + joined(SERIES_KEY_MODEL[group_by], "k", "key_id")
@@ -225,14 +228,42 @@ def summed_by_period(figures, group_by, period, *, ranked):
         *month_params,
         *figure_params,
     ]
-    names = ["key_slug", "key_name", *(["brand_slug"] if by_brand else []), *ids.split(", ")]
-    names += ["year", "part", "units", "lower_bounds", "approximations", "computed"]
-    names += ["months_mask"]
+    # A brand series' point is its own brand's; groups_of counts a group's brands.
+    brands_reported = None if group_by == "alliance" else 1
+    starts = {}
+    grouped = []
     with connections[figures.db].cursor() as cursor:
         cursor.execute(sql, params)
-        grouped = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    for row in grouped:
-        row["period_start"] = datetime.date(row.pop("year"), row.pop("part") * size + 1, 1)
+        for (
+            slug,
+            name,
+            year,
+            part,
+            units,
+            lower,
+            approximate,
+            computed,
+            mask,
+            *brand,
+        ) in cursor.fetchall():
+            start = starts.get((year, part))
+            if start is None:
+                start = starts[year, part] = datetime.date(year, part * size + 1, 1)
+            row = {
+                "key_slug": slug,
+                "key_name": name,
+                "period_start": start,
+                "units": units,
+                "lower_bounds": lower,
+                "approximations": approximate,
+                "computed": computed,
+                "months_mask": mask,
+                "brands_reported": brands_reported,
+                "precision": LOWER_BOUND if lower else APPROXIMATE if approximate else EXACT,
+            }
+            if by_brand:
+                row["brand_slug"] = brand[0]
+            grouped.append(row)
     return grouped
 
 
@@ -292,7 +323,9 @@ def delivery_series(
     if first_month is None or last_month is None or first_month > last_month:
         return first_month, last_month, []
     refuse_too_many_points(names, first_month, last_month, period)
-    masks = {(row["key_slug"], row["period_start"]): row for row in grouped}
+    by_key = {slug: {} for slug in names}
+    for row in grouped:
+        by_key[row["key_slug"]][row["period_start"]] = row
     expected_brands = {}
     if group_by == "group" and every_figure:
         # Every figure in the window is in the rows: the brands expected are those there.
@@ -305,28 +338,40 @@ def delivery_series(
     periods = period_layouts(first_month, last_month, period)
     totals = reported_totals(group_by, list(names), [layout.start for layout in periods], period)
     model = SERIES_MODEL[group_by]
+    by_group = group_by == "group"
+    # What a point with no figure says, but for its missing months and brands.
+    unreported_point = {
+        "units": None,
+        "months_mask": 0,
+        "precision": None,
+        "computed": 0,
+        "brands_reported": None if group_by == "alliance" else 0,
+    }
     results = []
     for slug in sorted(names):
         key = summary_of(model, slug, names[slug], request)
         brands = expected_brands.get(slug, ())
+        rows = by_key[slug]
         for layout in periods:
-            row = masks.get((slug, layout.start))
-            mask = row["months_mask"] if row else 0
-            unreported = layout.months_in(layout.mask & ~mask)
+            row = rows.get(layout.start, unreported_point)
+            units = row["units"]
+            unreported = layout.mask & ~row["months_mask"]
             missing, found_gaps = [], []
-            for month in unreported:
-                if (slug, month) in gaps:
-                    found_gaps.append(gaps[(slug, month)])
-                else:
-                    missing.append(format_month(month))
+            if unreported:
+                for bit, month in layout.months:
+                    if unreported & bit:
+                        gap = gaps.get((slug, month))
+                        if gap is None:
+                            missing.append(format_month(month))
+                        else:
+                            found_gaps.append(gap)
             brands_missing = None
-            if group_by == "group":
+            if by_group:
                 reported_by = brand_masks.get((slug, layout.start), {})
                 brands_missing = [
                     brand for brand in brands if layout.mask & ~reported_by.get(brand, 0)
                 ]
-            units = row["units"] if row else None
-            total = totals.get((slug, layout.start, layout.end))
+            total = totals.get((slug, layout.start, layout.end)) if totals else None
             results.append(
                 {
                     "key": key,
@@ -335,18 +380,15 @@ def delivery_series(
                     "last_month": layout.last,
                     "units": units,
                     "months_expected": layout.expected,
-                    "months_reported": mask.bit_count(),
+                    "months_reported": row["months_mask"].bit_count(),
                     "missing_months": missing,
                     "known_gaps": found_gaps,
                     "complete": not unreported and not brands_missing,
                     "whole_period": layout.whole,
-                    "precision": _precision(row),
-                    "computed_figures": row["computed"] if row else 0,
-                    # A brand series' point is its own brand's; a group's counts its brands.
-                    "brands_reported": None
-                    if group_by == "alliance"
-                    else (row.get("brands_reported", 1) if row else 0),
-                    "brands_expected": len(brands) if group_by == "group" else None,
+                    "precision": row["precision"],
+                    "computed_figures": row["computed"],
+                    "brands_reported": row["brands_reported"],
+                    "brands_expected": len(brands) if by_group else None,
                     "brands_missing": brands_missing,
                     "reported_total": total,
                     "reported_total_difference": total["units"] - units
@@ -422,6 +464,14 @@ def groups_of(brand_rows):
         point["computed"] += row["computed"]
         point["months_mask"] |= row["months_mask"]
         brand_masks[key][row["brand_slug"]] = row["months_mask"]
+    for point in merged.values():
+        point["precision"] = (
+            LOWER_BOUND
+            if point["lower_bounds"]
+            else APPROXIMATE
+            if point["approximations"]
+            else EXACT
+        )
     return list(merged.values()), brand_masks
 
 
@@ -497,13 +547,3 @@ def reported_totals(group_by, slugs, starts, period):
         key = (total.pop("key_slug"), total.pop("first_month"), total.pop("last_month"))
         found.setdefault(key, total)
     return found
-
-
-def _precision(row):
-    if row is None:
-        return None
-    if row["lower_bounds"]:
-        return Precision.LOWER_BOUND.value
-    if row["approximations"]:
-        return Precision.APPROXIMATE.value
-    return Precision.EXACT.value
