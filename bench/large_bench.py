@@ -157,6 +157,8 @@ def latency(runs, budget, only=()):
     from django.test import Client
     from django.test.utils import override_settings
 
+    import catalog.wsgi  # noqa: F401 (as a worker starts: views loaded, start-up objects frozen)
+
     client = Client(HTTP_HOST="127.0.0.1")
     rows = []
 

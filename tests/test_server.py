@@ -256,3 +256,25 @@ def reads_follow_writes(port, token):
         assert (status, changed["title"]) == (200, title)
         assert titles_read_together() == {title}
         current = title
+
+
+def test_a_worker_starts_with_its_views_loaded_and_its_start_up_objects_frozen(tmp_path):
+    """What a WSGI server imports (catalog.wsgi) loads the URLs and views before the first
+    request, and leaves the objects made at start-up out of full garbage collections."""
+    env = production_env(DATABASE_URL=f"sqlite:///{tmp_path / 'catalog.sqlite3'}")
+    started = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import gc, sys; import catalog.wsgi; "
+            "print(gc.get_freeze_count(), 'vehicles.views' in sys.modules)",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    frozen, views_loaded = started.stdout.split()
+    assert int(frozen) > 50_000
+    assert views_loaded == "True"
