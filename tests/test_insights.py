@@ -195,6 +195,17 @@ def test_a_filter_that_keeps_every_figure_gives_the_same_series(gaps_and_totals,
     assert alone.json() == filtered.json()
 
 
+@pytest.mark.parametrize("group_by", ["alliance", "brand", "group"])
+def test_a_series_no_figure_can_match_is_empty(gap, client, group_by):
+    """More units than any column holds (PostgreSQL's integer: a filter the ORM knows
+    matches nothing without asking the database)."""
+    body = get(
+        client,
+        f"/api/v1/insights/deliveries/?group_by={group_by}&units__gte=9223372036854775807",
+    )
+    assert (body["first_month"], body["results"]) == (None, [])
+
+
 def test_a_brand_series_marks_gaps_precision_and_computed_figures(gaps_and_totals, client):
     body = get(client, "/api/v1/insights/deliveries/?group_by=brand&period=quarter")
     assert [

@@ -7,6 +7,7 @@ period (one GROUP BY); Python lays the sums out as periods, in the answer's own 
 import datetime
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import F, Max, Min
 from django.utils.translation import gettext
@@ -191,7 +192,10 @@ def summed_by_period(figures, group_by, period, *, ranked):
     figures = figures.values(
         *columns, *(["rank"] if ranked else []), key_id=F(SERIES_KEY_ID[group_by])
     ).order_by()
-    figures_sql, figure_params = figures.query.sql_with_params()
+    try:
+        figures_sql, figure_params = figures.query.sql_with_params()
+    except EmptyResultSet:  # a filter no figure can pass (the ORM answers none unasked)
+        return []
     operations = connections[figures.db].ops
     year, year_params = operations.date_extract_sql("year", "month", ())
     month, month_params = operations.date_extract_sql("month", "month", ())
