@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import F, Max, Min
+from django.db.models import F
 from django.utils.translation import gettext
 
 from catalog.serializers import summary_of
@@ -316,12 +316,12 @@ def delivery_series(
     )
     names = {row["key_slug"]: row["key_name"] for row in grouped}
     low, high = reported_bounds(grouped)
-    if not (first_month and last_month) and group_by != "group":
+    recorded_gaps = series_gaps(group_by, names)
+    if recorded_gaps and not (first_month and last_month):
         # The default range reaches the known gaps of the series too, so that months known
         # to have no figure after the latest figure (or before the first) are shown.
-        gap_bounds = gap_rows(group_by, list(names)).aggregate(low=Min("month"), high=Max("month"))
-        low = min(filter(None, [low, gap_bounds["low"]]), default=None)
-        high = max(filter(None, [high, gap_bounds["high"]]), default=None)
+        low = min(filter(None, [low, *(month for _slug, month, _gap in recorded_gaps)]))
+        high = max(filter(None, [high, *(month for _slug, month, _gap in recorded_gaps)]))
     first_month = first_month or low
     last_month = min(filter(None, [last_month or high, current_month]), default=None)
     if first_month is None or last_month is None or first_month > last_month:
@@ -338,9 +338,12 @@ def delivery_series(
         expected_brands = {slug: sorted(brands) for slug, brands in expected_brands.items()}
     elif group_by == "group":
         expected_brands = group_members(list(names), first_month, last_month)
-    gaps = known_gaps(group_by, list(names), first_month, last_month)
+    gaps = {}  # {(series slug, month): gap}, the series' preferred gap of each month
+    for slug, month, gap in recorded_gaps:
+        if first_month <= month <= last_month:
+            gaps.setdefault((slug, month), gap)
     periods = period_layouts(first_month, last_month, period)
-    totals = reported_totals(group_by, list(names), [layout.start for layout in periods], period)
+    totals = reported_totals(group_by, names, [layout.start for layout in periods], period)
     model = SERIES_MODEL[group_by]
     by_group = group_by == "group"
     # What a point with no figure says, but for its missing months and brands.
@@ -500,37 +503,51 @@ def group_members(groups, first_month, last_month):
     return {group: sorted(brands) for group, brands in members.items()}
 
 
-def gap_rows(group_by, slugs):
-    """The recorded gaps of these series: an alliance's own (no brand) or a brand's."""
-    if group_by == "group" or not slugs:
-        return DeliveryGap.objects.none()
+# Up to this many series are named in a query for their gaps or totals; more are read by
+# kind and picked here (a list of thousands of slugs costs more to send than the few
+# rows of other series).
+SLUGS_IN_QUERY = 100
+
+
+def of_series(rows, group_by, slugs):
+    """(rows, key path): the gaps or totals `rows` of an alliance series (the alliance's
+    own, no brand) or a brand series; of the series `slugs` only, when few."""
     if group_by == "alliance":
-        return DeliveryGap.objects.filter(brand__isnull=True, alliance__slug__in=slugs)
-    return DeliveryGap.objects.filter(brand__slug__in=slugs)
+        rows, path = rows.filter(brand__isnull=True, alliance__isnull=False), "alliance__slug"
+    else:
+        rows, path = rows.filter(brand__isnull=False), "brand__slug"
+    if len(slugs) <= SLUGS_IN_QUERY:
+        rows = rows.filter(**{f"{path}__in": list(slugs)})
+    return rows, path
 
 
-def known_gaps(group_by, slugs, first_month, last_month):
-    """{(series slug, month): gap} for the months recorded as having no figure (one query).
+def series_gaps(group_by, slugs):
+    """[(series slug, month, gap)] of the months recorded as having no figure, each gap as
+    KnownGapSerializer represents it, in order of preference: a stand-alone gap of a brand
+    before one within an alliance (one query).
 
     An alliance series reads the alliance's own gaps (no brand); a brand series reads the
-    brand's, a stand-alone gap before one within an alliance. A group series has none: a
-    group's month is missing only when none of its brands reported.
+    brand's. A group series has none: a group's month is missing only when none of its
+    brands reported.
     """
     if group_by == "group" or not slugs:
-        return {}
-    gaps = gap_rows(group_by, slugs).filter(month__gte=first_month, month__lte=last_month)
-    found = {}
-    rows = gaps.values("slug", "month", "reason", "note", key_slug=F(f"{group_by}__slug"))
-    for gap in rows.order_by(F("alliance").asc(nulls_first=True), "slug"):
-        key = (gap["key_slug"], gap["month"])
-        if key not in found:  # as KnownGapSerializer represents it
-            found[key] = {
+        return []
+    gaps, path = of_series(DeliveryGap.objects.all(), group_by, slugs)
+    rows = gaps.values("slug", "month", "reason", "note", key_slug=F(path))
+    return [
+        (
+            gap["key_slug"],
+            gap["month"],
+            {
                 "slug": gap["slug"],
                 "month": format_month(gap["month"]),
                 "reason": gap["reason"],
                 "note": gap["note"],
-            }
-    return found
+            },
+        )
+        for gap in rows.order_by(F("alliance").asc(nulls_first=True), "slug")
+        if gap["key_slug"] in slugs
+    ]
 
 
 def reported_totals(group_by, slugs, starts, period):
@@ -538,16 +555,13 @@ def reported_totals(group_by, slugs, starts, period):
     period of the series (a quarter or a year); a brand's stand-alone total is preferred."""
     if group_by == "group" or period == "month" or not slugs:
         return {}
-    totals = DeliveryTotal.objects.filter(first_month__in=starts)
-    if group_by == "alliance":
-        totals = totals.filter(brand__isnull=True, alliance__slug__in=slugs)
-    else:
-        totals = totals.filter(brand__slug__in=slugs)
+    totals, path = of_series(DeliveryTotal.objects.filter(first_month__in=starts), group_by, slugs)
     found = {}
     rows = totals.values(
-        "slug", "first_month", "last_month", "units", "precision", key_slug=F(f"{group_by}__slug")
+        "slug", "first_month", "last_month", "units", "precision", key_slug=F(path)
     )
     for total in rows.order_by(F("alliance").asc(nulls_first=True), "slug"):
         key = (total.pop("key_slug"), total.pop("first_month"), total.pop("last_month"))
-        found.setdefault(key, total)
+        if key[0] in slugs:
+            found.setdefault(key, total)
     return found
