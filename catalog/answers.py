@@ -29,7 +29,8 @@ from django.db import DatabaseError, connection, connections
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.utils import timezone, translation
-from django.utils.cache import set_response_etag
+
+from catalog.middleware import set_answer_etag
 
 STAMP_TABLE = "catalog_answer_stamp"
 PENDING_TABLE = "catalog_answer_stamp_pending"
@@ -172,7 +173,7 @@ class KeptAnswers:
             return
         if not response.has_header("ETag") and not response.has_header("Cache-Control"):
             # The ETag the conditional-GET middleware would compute: once, not per answer.
-            set_response_etag(response)
+            set_answer_etag(response)
         answer = (response.status_code, dict(response.items()), content)
         with self.lock:
             self.answers[key] = answer
