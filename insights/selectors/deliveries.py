@@ -202,12 +202,12 @@ def summed_by_period(figures, group_by, period, *, ranked):
     size = PERIOD_MONTHS[period]
     ids = "key_id, brand_id" if by_brand else "key_id"
 
+    quote = operations.quote_name
+    precision, rank = quote("precision"), quote("rank")  # keywords in SQL
+
     def joined(model, alias, column):
-        table = operations.quote_name(model._meta.db_table)
-        return (
-            f" JOIN {table} {alias} ON {alias}.{operations.quote_name(model._meta.pk.column)}"
-            + (f" = sums.{column}")
-        )
+        table, key = quote(model._meta.db_table), quote(model._meta.pk.column)
+        return f" JOIN {table} {alias} ON {alias}.{key} = sums.{column}"
 
     # Only the ORM's compiled query, table names and whole numbers go into the text.
     sql = (
@@ -215,11 +215,11 @@ def summed_by_period(figures, group_by, period, *, ranked):
         f" approximations, computed, months_mask{', b.slug' if by_brand else ''} FROM ("
         f"SELECT {ids}, CAST({year} AS integer) AS period_year,"
         f" (CAST({month} AS integer) - 1) / {size:d} AS period_part, SUM(units) AS units,"
-        " SUM(CASE WHEN precision = %s THEN 1 ELSE 0 END) AS lower_bounds,"
-        " SUM(CASE WHEN precision = %s THEN 1 ELSE 0 END) AS approximations,"
+        f" SUM(CASE WHEN {precision} = %s THEN 1 ELSE 0 END) AS lower_bounds,"
+        f" SUM(CASE WHEN {precision} = %s THEN 1 ELSE 0 END) AS approximations,"
         " SUM(CASE WHEN computed THEN 1 ELSE 0 END) AS computed,"
         f" SUM(1 << ((CAST({month} AS integer) - 1) %% {size:d})) AS months_mask"
-        f" FROM ({figures_sql}) figures{' WHERE rank = 1' if ranked else ''}"
+        f" FROM ({figures_sql}) figures{f' WHERE {rank} = 1' if ranked else ''}"
         f" GROUP BY {ids}, period_year, period_part) sums"
         + joined(SERIES_KEY_MODEL[group_by], "k", "key_id")
         + (joined(Brand, "b", "brand_id") if by_brand else "")
