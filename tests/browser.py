@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connections
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -78,6 +79,10 @@ def chromium(live_server):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # Database connections the test opened while Playwright's loop ran are kept where
+        # only this context sees them: closed here, or PostgreSQL refuses to drop the test
+        # database at the end ("is being accessed by other users").
+        connections.close_all()
 
 
 @pytest.fixture
