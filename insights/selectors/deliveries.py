@@ -23,13 +23,7 @@ from vehicles.selectors import (
 )
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
-# A point's precision: the least precise of its figures'.
-LOWER_BOUND, APPROXIMATE, EXACT = (
-    Precision.LOWER_BOUND.value,
-    Precision.APPROXIMATE.value,
-    Precision.EXACT.value,
-)
-SERIES_MODEL = {"alliance": "alliance", "brand": "brand", "group": "company"}
+LOWER_BOUND, APPROXIMATE = Precision.LOWER_BOUND.value, Precision.APPROXIMATE.value
 FIGURES_USED = {
     "alliance": "Alliance totals (figures with no brand). Brand figures are not added to them.",
     "brand": "Brand figures, one per brand and month: a stand-alone figure is preferred to one "
@@ -170,6 +164,14 @@ SERIES_KEY_MODEL = {
 }
 
 
+def least_precise(lower_bounds, approximations):
+    """A point's precision from how many of its figures are lower bounds and approximate:
+    the least precise of its figures'."""
+    if lower_bounds:
+        return LOWER_BOUND
+    return APPROXIMATE if approximations else Precision.EXACT.value
+
+
 def summed_by_period(figures, group_by, period, *, ranked):
     """The figures summed by series key (and brand, for a group series) and period, in
     one query, as dicts: key_slug, key_name, (brand_slug), period_start (a date), units,
@@ -196,7 +198,8 @@ def summed_by_period(figures, group_by, period, *, ranked):
         figures_sql, figure_params = figures.query.sql_with_params()
     except EmptyResultSet:  # a filter no figure can pass (the ORM answers none unasked)
         return []
-    operations = connections[figures.db].ops
+    connection = connections[figures.db]
+    operations = connection.ops
     year, year_params = operations.date_extract_sql("year", "month", ())
     month, month_params = operations.date_extract_sql("month", "month", ())
     size = PERIOD_MONTHS[period]
@@ -227,8 +230,8 @@ def summed_by_period(figures, group_by, period, *, ranked):
     params = [
         *year_params,
         *month_params,
-        Precision.LOWER_BOUND.value,
-        Precision.APPROXIMATE.value,
+        LOWER_BOUND,
+        APPROXIMATE,
         *month_params,
         *figure_params,
     ]
@@ -236,7 +239,7 @@ def summed_by_period(figures, group_by, period, *, ranked):
     brands_reported = None if group_by == "alliance" else 1
     starts = {}
     grouped = []
-    with connections[figures.db].cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for (
             slug,
@@ -263,7 +266,7 @@ def summed_by_period(figures, group_by, period, *, ranked):
                 "computed": computed,
                 "months_mask": mask,
                 "brands_reported": brands_reported,
-                "precision": LOWER_BOUND if lower else APPROXIMATE if approximate else EXACT,
+                "precision": least_precise(lower, approximate),
             }
             if by_brand:
                 row["brand_slug"] = brand[0]
@@ -344,7 +347,7 @@ def delivery_series(
             gaps.setdefault((slug, month), gap)
     periods = period_layouts(first_month, last_month, period)
     totals = reported_totals(group_by, names, [layout.start for layout in periods], period)
-    model = SERIES_MODEL[group_by]
+    model = SERIES_KEY_MODEL[group_by]._meta.model_name
     by_group = group_by == "group"
     # What a point with no figure says, but for its missing months and brands.
     unreported_point = {
@@ -472,13 +475,7 @@ def groups_of(brand_rows):
         point["months_mask"] |= row["months_mask"]
         brand_masks[key][row["brand_slug"]] = row["months_mask"]
     for point in merged.values():
-        point["precision"] = (
-            LOWER_BOUND
-            if point["lower_bounds"]
-            else APPROXIMATE
-            if point["approximations"]
-            else EXACT
-        )
+        point["precision"] = least_precise(point["lower_bounds"], point["approximations"])
     return list(merged.values()), brand_masks
 
 
