@@ -17,8 +17,8 @@ from catalog.values import format_month
 from vehicles.models import Brand, Delivery, DeliveryGap, DeliveryTotal, Precision
 from vehicles.selectors import (
     months_before,
+    first_brand_figures,
     preferred_brand_figures,
-    ranked_brand_figures,
     today,
 )
 
@@ -138,10 +138,9 @@ def grouped_rows(
     (groups_of), which also gives {(group, period start): {brand: mask}}.
     `every_figure`: `deliveries` is every figure between the months, no other filter."""
     last_month = min(last_month or current_month, current_month)
-    ranked = every_figure and group_by != "alliance"
-    if ranked:
-        # One pass: rank every brand figure between the months, sum those ranked first.
-        figures = ranked_brand_figures(first_month, last_month)
+    if every_figure and group_by != "alliance":
+        # One pass: the figures kept, chosen among every brand figure between the months.
+        figures = first_brand_figures(first_month, last_month, using=deliveries.db)
     else:
         figures = (
             deliveries.filter(brand__isnull=True, alliance__isnull=False)
@@ -151,7 +150,7 @@ def grouped_rows(
         if first_month:
             figures = figures.filter(month__gte=first_month)
         figures = figures.filter(month__lte=last_month)
-    grouped = summed_by_period(figures, group_by, period, ranked=ranked)
+    grouped = summed_by_period(figures, group_by, period)
     return groups_of(grouped) if group_by == "group" else (grouped, {})
 
 
@@ -172,28 +171,27 @@ def least_precise(lower_bounds, approximations):
     return APPROXIMATE if approximations else Precision.EXACT.value
 
 
-def summed_by_period(figures, group_by, period, *, ranked):
+def summed_by_period(figures, group_by, period):
     """The figures summed by series key (and brand, for a group series) and period, in
     one query, as dicts: key_slug, key_name, (brand_slug), period_start (a date), units,
     lower_bounds, approximations, computed (how many figures of each kind) and
-    months_mask, bit i set where the period's month i was reported. `ranked`: the figures
-    are ranked_brand_figures, of which those ranked first count.
+    months_mask, bit i set where the period's month i was reported.
 
     A key has one figure a month (the unique constraints for an alliance's totals,
-    preferred_brand_figures for a brand's), so a sum of the months' bits is their mask, and
-    how many months a point has is the number of bits set.
+    preferred_brand_figures or first_brand_figures for a brand's), so a sum of the months'
+    bits is their mask, and how many months a point has is the number of bits set.
 
     The figures are the ORM's query (ids and values only); the sum over them is this GROUP
-    BY, the same on both databases, because the ORM cannot sum over a ranking without
-    selecting the chosen rows again by id (preferred_brand_figures: about 1.5 times as
+    BY, the same on both databases, because the ORM cannot sum over a choice of rows (a
+    ranking, DISTINCT ON) without selecting the chosen rows again by id (about 1.5 times as
     long over a million figures). Each period is worked out from the figures summed only,
     as a year and the period's place in it, and the keys' slugs and names are joined to
     the sums, not to every figure."""
     by_brand = group_by == "group"
     columns = ["units", "precision", "computed", "month", "brand_id"]
-    figures = figures.values(
-        *columns, *(["rank"] if ranked else []), key_id=F(SERIES_KEY_ID[group_by])
-    ).order_by()
+    if not figures.query.distinct_fields:  # DISTINCT ON needs its order (first_brand_figures)
+        figures = figures.order_by()
+    figures = figures.values(*columns, key_id=F(SERIES_KEY_ID[group_by]))
     try:
         figures_sql, figure_params = figures.query.sql_with_params()
     except EmptyResultSet:  # a filter no figure can pass (the ORM answers none unasked)
@@ -206,7 +204,7 @@ def summed_by_period(figures, group_by, period, *, ranked):
     ids = "key_id, brand_id" if by_brand else "key_id"
 
     quote = operations.quote_name
-    precision, rank = quote("precision"), quote("rank")  # keywords in SQL
+    precision = quote("precision")  # a keyword in SQL
 
     def joined(model, alias, column):
         table, key = quote(model._meta.db_table), quote(model._meta.pk.column)
@@ -222,7 +220,7 @@ def summed_by_period(figures, group_by, period, *, ranked):
         f" SUM(CASE WHEN {precision} = %s THEN 1 ELSE 0 END) AS approximations,"
         " SUM(CASE WHEN computed THEN 1 ELSE 0 END) AS computed,"
         f" SUM(1 << ((CAST({month} AS integer) - 1) %% {size:d})) AS months_mask"
-        f" FROM ({figures_sql}) figures{f' WHERE {rank} = 1' if ranked else ''}"
+        f" FROM ({figures_sql}) figures"
         f" GROUP BY {ids}, period_year, period_part) sums"
         + joined(SERIES_KEY_MODEL[group_by], "k", "key_id")
         + (joined(Brand, "b", "brand_id") if by_brand else "")
