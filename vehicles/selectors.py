@@ -142,9 +142,7 @@ def first_brand_figures(first_month=None, last_month=None, *, using=DEFAULT_DB_A
     scoped = ExpressionWrapper(Q(alliance__isnull=False), output_field=BooleanField())
     preference = [scoped.asc(), F("pk").asc()]
     if connections[using].features.can_distinct_on_fields:
-        return candidates.order_by("brand_id", "month", *preference).distinct(
-            "brand_id", "month"
-        )
+        return candidates.order_by("brand_id", "month", *preference).distinct("brand_id", "month")
     ranked = candidates.annotate(
         rank=Window(RowNumber(), partition_by=[F("brand_id"), F("month")], order_by=preference)
     )

@@ -16,14 +16,16 @@ from catalog.serializers import summary_of
 from catalog.values import format_month
 from vehicles.models import Brand, Delivery, DeliveryGap, DeliveryTotal, Precision
 from vehicles.selectors import (
-    months_before,
     first_brand_figures,
+    months_before,
     preferred_brand_figures,
     today,
 )
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+# The values, read once (an enum member's .value is a descriptor call each time).
 LOWER_BOUND, APPROXIMATE = Precision.LOWER_BOUND.value, Precision.APPROXIMATE.value
+EXACT = Precision.EXACT.value
 FIGURES_USED = {
     "alliance": "Alliance totals (figures with no brand). Brand figures are not added to them.",
     "brand": "Brand figures, one per brand and month: a stand-alone figure is preferred to one "
@@ -97,7 +99,8 @@ class PeriodLayout:
     label: str
     first: str  # start and end as the answer writes them
     last: str
-    months: tuple  # (bit, month) of the months expected: those inside the range
+    months: tuple  # (bit, month, as written) of the months expected: those in the range
+    written: tuple  # the months expected, as written
     expected: int  # how many
     mask: int  # their bits
     whole: bool
@@ -110,7 +113,7 @@ def period_layouts(first_month, last_month, period):
     while start <= last_month:
         end = add_months(start, size - 1)
         months = [
-            (1 << (month.month - 1) % size, month)
+            (1 << (month.month - 1) % size, month, format_month(month))
             for month in month_range(max(start, first_month), min(end, last_month))
         ]
         layouts.append(
@@ -121,8 +124,9 @@ def period_layouts(first_month, last_month, period):
                 first=format_month(start),
                 last=format_month(end),
                 months=tuple(months),
+                written=tuple(written for _bit, _month, written in months),
                 expected=len(months),
-                mask=sum(bit for bit, _month in months),
+                mask=sum(bit for bit, _month, _written in months),
                 whole=len(months) == size,
             )
         )
@@ -168,7 +172,7 @@ def least_precise(lower_bounds, approximations):
     the least precise of its figures'."""
     if lower_bounds:
         return LOWER_BOUND
-    return APPROXIMATE if approximations else Precision.EXACT.value
+    return APPROXIMATE if approximations else EXACT
 
 
 def summed_by_period(figures, group_by, period):
@@ -276,17 +280,20 @@ def reported_bounds(grouped):
     """(first, last) month reported in the grouped rows, or (None, None)."""
     if not grouped:
         return None, None
-    low = min(row["period_start"] for row in grouped)
-    high = max(row["period_start"] for row in grouped)
-    first = min(
-        (row["months_mask"] & -row["months_mask"]).bit_length() - 1
-        for row in grouped
-        if row["period_start"] == low
-    )
-    last = max(
-        row["months_mask"].bit_length() - 1 for row in grouped if row["period_start"] == high
-    )
-    return add_months(low, first), add_months(high, last)
+    low = high = grouped[0]["period_start"]
+    low_masks = high_masks = 0  # the months reported in the first and last periods
+    for row in grouped:
+        start, mask = row["period_start"], row["months_mask"]
+        if start < low:
+            low, low_masks = start, mask
+        elif start == low:
+            low_masks |= mask
+        if start > high:
+            high, high_masks = start, mask
+        elif start == high:
+            high_masks |= mask
+    first = (low_masks & -low_masks).bit_length() - 1
+    return add_months(low, first), add_months(high, high_masks.bit_length() - 1)
 
 
 def delivery_series(
@@ -343,6 +350,7 @@ def delivery_series(
     for slug, month, gap in recorded_gaps:
         if first_month <= month <= last_month:
             gaps.setdefault((slug, month), gap)
+    gapped = {slug for slug, _month in gaps}
     periods = period_layouts(first_month, last_month, period)
     totals = reported_totals(group_by, names, [layout.start for layout in periods], period)
     model = SERIES_KEY_MODEL[group_by]._meta.model_name
@@ -356,21 +364,28 @@ def delivery_series(
         "brands_reported": None if group_by == "alliance" else 0,
     }
     results = []
+    append = results.append  # thousands of points: the loop is kept lean
     for slug in sorted(names):
         key = summary_of(model, slug, names[slug], request)
         brands = expected_brands.get(slug, ())
         rows = by_key[slug]
+        has_gaps = slug in gapped
         for layout in periods:
             row = rows.get(layout.start, unreported_point)
             units = row["units"]
             unreported = layout.mask & ~row["months_mask"]
-            missing, found_gaps = [], []
-            if unreported:
-                for bit, month in layout.months:
+            found_gaps = []
+            if not unreported:
+                missing = []
+            elif unreported == layout.mask and not has_gaps:
+                missing = list(layout.written)
+            else:
+                missing = []
+                for bit, month, written in layout.months:
                     if unreported & bit:
-                        gap = gaps.get((slug, month))
+                        gap = gaps.get((slug, month)) if has_gaps else None
                         if gap is None:
-                            missing.append(format_month(month))
+                            missing.append(written)
                         else:
                             found_gaps.append(gap)
             brands_missing = None
@@ -380,7 +395,7 @@ def delivery_series(
                     brand for brand in brands if layout.mask & ~reported_by.get(brand, 0)
                 ]
             total = totals.get((slug, layout.start, layout.end)) if totals else None
-            results.append(
+            append(
                 {
                     "key": key,
                     "period": layout.label,
