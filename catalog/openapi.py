@@ -15,6 +15,7 @@ import django_filters
 from django.conf import settings
 from django.utils import translation
 from django.utils.functional import Promise
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
@@ -377,6 +378,12 @@ def csv_is_text(result, generator, request, public):
             if "export" in paths.get(f"{path}export/", {}).get("get", {}).get("operationId", ""):
                 operation["description"] += f" For files, use `GET {path}export/`."
     return result
+
+
+class CatalogSessionScheme(SessionScheme):
+    """The session cookie, as drf-spectacular describes DRF's session authentication."""
+
+    target_class = "catalog.authentication.SessionAuthentication"
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

@@ -226,7 +226,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "catalog.authentication.BearerTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "catalog.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["catalog.permissions.ReadOnlyOrModelPermissions"],
     "DEFAULT_PAGINATION_CLASS": "catalog.pagination.CatalogPagination",

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -337,3 +338,33 @@ def test_values_of_the_wrong_json_type_are_refused_not_coerced(
     response = post(client, "/api/v1/brands/", body, token_for("vehicles.add_brand"))
     assert response.status_code == 400
     assert response.json()["errors"] == {field: [message]}
+
+
+def test_an_editor_signed_in_to_the_admin_writes_through_the_api_with_the_csrf_token(world):
+    """The session of the admin authenticates API writes too, with the CSRF check."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user_with("vehicles.add_brand", username="clerk"))
+    body = {"name": "Luxeed Max", "group": "chery", "launched": 2025, "sources": ["test-source"]}
+
+    refused = browser.post("/api/v1/brands/", body, content_type="application/json")
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
+
+    browser.get("/admin/")  # the admin's pages set the CSRF cookie
+    token = browser.cookies["csrftoken"].value
+    created = browser.post(
+        "/api/v1/brands/", body, content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["slug"] == "luxeed-max"
+
+
+def test_a_session_with_no_one_signed_in_reads_anonymously_and_writes_nothing(world):
+    browser = Client()
+    browser.get("/admin/login/")  # a session cookie and a CSRF cookie, no user
+    read = browser.get("/api/v1/brands/")
+    assert read.status_code == 200
+    assert "Cookie" in [part.strip() for part in read["Vary"].split(",")]
+    refused = browser.post("/api/v1/brands/", {"name": "X"}, content_type="application/json")
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "not_authenticated"
