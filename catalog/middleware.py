@@ -8,12 +8,14 @@ from csp import middleware as csp_middleware
 from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.utils import build_policy
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.contrib.messages import middleware as messages_middleware
 from django.contrib.messages.storage import default_storage
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.middleware import http
+from django.middleware import http, locale
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.http import quote_etag
 from django.utils.translation import gettext
@@ -102,6 +104,31 @@ class CSPMiddleware(csp_middleware.CSPMiddleware):
         return response
 
 
+class LocaleMiddleware(locale.LocaleMiddleware):
+    """Django's. Where no URL pattern is language-prefixed (i18n_patterns; none here), it
+    still looks for a language in the path twice a request, about a quarter of its time:
+    here it does not, and answers the same."""
+
+    def prefixed_patterns(self, request):
+        return is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[
+            0
+        ]
+
+    def process_request(self, request):
+        if self.prefixed_patterns(request):
+            return super().process_request(request)
+        translation.activate(translation.get_language_from_request(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
+
+    def process_response(self, request, response):
+        if self.prefixed_patterns(request):
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
 class MessageMiddleware(messages_middleware.MessageMiddleware):
     """Django's, the message storage made when a message is first added or read: an API
     request never uses it, and making it (cookie and session storages) costs every
@@ -127,15 +154,25 @@ def set_answer_etag(response):
     return response
 
 
+# The request headers that can make a GET conditional (RFC 9110, section 13.1).
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_MATCH",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
+
+
 class ConditionalGetMiddleware(http.ConditionalGetMiddleware):
     """Django's: ETags for every GET, 304 to a matching If-None-Match; the ETag hashed
-    by set_answer_etag."""
+    by set_answer_etag, and the conditions weighed only where the request has any (a
+    GET with none is answered in full: Django's would parse four absent headers)."""
 
     def process_response(self, request, response):
-        if (
-            request.method == "GET"
-            and not response.has_header("ETag")
-            and self.needs_etag(response)
-        ):
+        if request.method != "GET":
+            return response
+        if not response.has_header("ETag") and self.needs_etag(response):
             set_answer_etag(response)
+        if not any(header in request.META for header in CONDITIONAL_HEADERS):
+            return response
         return super().process_response(request, response)

@@ -73,8 +73,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language of each answer: the language cookie (the admin's switch), else
-    # Accept-Language, else English (below).
-    "django.middleware.locale.LocaleMiddleware",
+    # Accept-Language, else English (below). Django's, not looking in the path for a
+    # language where no URL pattern is prefixed with one (catalog.middleware).
+    "catalog.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETags for every GET and 304 answers to If-None-Match (Django's, hashed faster).
     "catalog.middleware.ConditionalGetMiddleware",
