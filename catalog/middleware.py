@@ -60,15 +60,25 @@ CSP_OWN_POLICY = tuple(
 
 
 @functools.cache
-def settings_policy(report_only):
-    """The header text of the settings' policy, with no nonce ('' for no policy)."""
-    return build_policy(report_only=report_only)
+def settings_policies():
+    """(header, text, URL prefixes excluded, response attribute exempting an answer) of
+    each policy the settings give (the policy, the report-only one): built once per
+    process, again if the settings change."""
+    found = []
+    for report_only, header in ((False, HEADER), (True, HEADER_REPORT_ONLY)):
+        text = build_policy(report_only=report_only)
+        if text:
+            configured = getattr(settings, CSP_SETTINGS[report_only], None) or {}
+            excluded = tuple(configured.get("EXCLUDE_URL_PREFIXES", None) or ())
+            exempt = "_csp_exempt_ro" if report_only else "_csp_exempt"
+            found.append((header, text, excluded, exempt))
+    return tuple(found)
 
 
 @receiver(setting_changed)
-def forget_settings_policy(setting, **kwargs):
+def forget_settings_policies(setting, **kwargs):
     if setting in CSP_SETTINGS.values():
-        settings_policy.cache_clear()
+        settings_policies.cache_clear()
 
 
 class CSPMiddleware(csp_middleware.CSPMiddleware):
@@ -77,8 +87,16 @@ class CSPMiddleware(csp_middleware.CSPMiddleware):
     django-csp builds the header text from the settings for every answer, twice (the
     policy and the report-only one). Where the answer's view gave no policy of its own
     and the request's nonce was not used (every API answer), the text is the same each
-    time: it is built once per process (again if the settings change), and set under
-    django-csp's own conditions. Any other answer is django-csp's."""
+    time: it is built once per process (settings_policies), and set under django-csp's
+    own conditions. Any other answer is django-csp's."""
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        # As django-csp does: the nonce cannot be asked for once the header is written.
+        # Asking raises and leaves the object as it was, so one serves every request.
+        self.nonce_after_response = csp_middleware.CheckableLazyObject(
+            self._csp_nonce_post_response
+        )
 
     def process_response(self, request, response):
         if getattr(request, "_csp_nonce", None) is not None or any(
@@ -87,20 +105,14 @@ class CSPMiddleware(csp_middleware.CSPMiddleware):
             return super().process_response(request, response)
         if response.status_code in (404, 500) and settings.DEBUG:
             return response  # django-csp leaves Django's debug pages alone
-        for report_only, header in ((False, HEADER), (True, HEADER_REPORT_ONLY)):
-            policy = settings_policy(report_only)
-            exempt = getattr(response, "_csp_exempt_ro" if report_only else "_csp_exempt", False)
-            configured = getattr(settings, CSP_SETTINGS[report_only], None) or {}
-            excluded = tuple(configured.get("EXCLUDE_URL_PREFIXES", None) or ())
+        for header, text, excluded, exempt in settings_policies():
             if (
-                policy
-                and header not in response
-                and exempt is False
-                and not request.path_info.startswith(excluded)
+                header not in response
+                and getattr(response, exempt, False) is False
+                and not (excluded and request.path_info.startswith(excluded))
             ):
-                response[header] = policy
-        # As django-csp does: the nonce cannot be asked for once the header is written.
-        request.csp_nonce = csp_middleware.CheckableLazyObject(self._csp_nonce_post_response)
+                response[header] = text
+        request.csp_nonce = self.nonce_after_response
         return response
 
 
