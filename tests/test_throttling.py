@@ -14,13 +14,14 @@ from unittest import mock
 import pytest
 import redis
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache.backends.redis import RedisCache
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 from rest_framework.views import APIView
 
 from catalog import throttling as throttling_module
 from catalog.models import ApiToken
-from catalog.throttling import AnonRateThrottle, SharedCounterMixin, UserRateThrottle
+from catalog.throttling import AnonRateThrottle, Leases, SharedCounterMixin, UserRateThrottle
 from tests.conftest import user_with
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -235,3 +236,50 @@ def test_workers_share_the_count_through_redis(world, client, throttling, redis_
     # Each worker alone has seen fewer than three requests; together they have seen three.
     assert_throttled(served_by(second), wait=45)
     assert_throttled(served_by(first), wait=45)
+
+
+# -- counts taken in leases ---------------------------------------------------------------
+
+LEASED_RATE = {"anon": "400/minute", "user": "5/minute"}  # leases of 4 counts
+CLIENT = "203.0.113.7"
+COUNTER = f"throttle_anon_{CLIENT}_{NOW // 60}"
+
+
+def anonymous_request():
+    request = RequestFactory().get("/api/v1/brands/", REMOTE_ADDR=CLIENT)
+    request.user = AnonymousUser()
+    return request
+
+
+def served(worker):
+    """Whether a worker, (its cache client, the leases its process holds), lets the
+    client's next request through."""
+    cache, leases = worker
+    with (
+        mock.patch.object(SharedCounterMixin, "cache", cache),
+        mock.patch.object(throttling_module, "LEASES", leases),
+    ):
+        return AnonRateThrottle().allow_request(anonymous_request(), None)
+
+
+def test_a_worker_takes_counts_in_leases_and_gives_the_client_its_whole_rate(world, clock):
+    with throttled_api(DEFAULT_THROTTLE_RATES=LEASED_RATE):
+        worker = (throttling_module.SharedCounterMixin.cache, Leases())
+        assert [served(worker) for _ in range(5)] == [True] * 5
+        # Two leases of four counts: two trips to the cache for five requests.
+        assert worker[0].get(COUNTER) == 8
+        answers = [served(worker) for _ in range(400)]
+        assert answers.count(True) == 395  # 400 in all, then refused
+        assert answers[-5:] == [False] * 5
+
+
+def test_workers_taking_leases_never_let_a_client_past_its_rate(world, clock, redis_workers):
+    """Two workers take four counts at a time from Redis; served in turn, the client gets
+    at most its rate, and at most three counts (those the other worker holds) fewer."""
+    with throttled_api(DEFAULT_THROTTLE_RATES=LEASED_RATE):
+        workers = [(cache, Leases()) for cache in redis_workers.workers]
+        answers = [served(workers[turn % 2]) for turn in range(420)]
+        let_through = answers.index(False)
+        assert 397 <= let_through <= 400
+        assert not any(answers[let_through:])
+        assert workers[0][0].get(COUNTER) <= 420 + 4
