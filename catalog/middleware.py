@@ -122,9 +122,9 @@ class LocaleMiddleware(locale.LocaleMiddleware):
     here it does not, and answers the same."""
 
     def prefixed_patterns(self, request):
-        return is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[
-            0
-        ]
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        used, _default_prefixed = is_language_prefix_patterns_used(urlconf)
+        return used
 
     def process_request(self, request):
         if self.prefixed_patterns(request):

@@ -120,7 +120,7 @@ def preferred_brand_figures(deliveries, first_month=None, last_month=None):
     filtered on (first_brand_figures). `first_month` and `last_month`, where `deliveries`
     is bounded by them, bound the choice to those months too.
     """
-    chosen = first_brand_figures(first_month, last_month).values("pk")
+    chosen = first_brand_figures(first_month, last_month, using=deliveries.db).values("pk")
     return deliveries.filter(brand__isnull=False, pk__in=chosen)
 
 

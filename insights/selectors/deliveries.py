@@ -153,7 +153,8 @@ def grouped_rows(
         )
         if first_month:
             figures = figures.filter(month__gte=first_month)
-        figures = figures.filter(month__lte=last_month)
+        # No order: the sum needs none (first_brand_figures keeps the one DISTINCT ON needs).
+        figures = figures.filter(month__lte=last_month).order_by()
     grouped = summed_by_period(figures, group_by, period)
     return groups_of(grouped) if group_by == "group" else (grouped, {})
 
@@ -193,8 +194,6 @@ def summed_by_period(figures, group_by, period):
     the sums, not to every figure."""
     by_brand = group_by == "group"
     columns = ["units", "precision", "computed", "month", "brand_id"]
-    if not figures.query.distinct_fields:  # DISTINCT ON needs its order (first_brand_figures)
-        figures = figures.order_by()
     figures = figures.values(*columns, key_id=F(SERIES_KEY_ID[group_by]))
     try:
         figures_sql, figure_params = figures.query.sql_with_params()
