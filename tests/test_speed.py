@@ -9,10 +9,13 @@ from unittest import mock
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import Resolver404, URLResolver, get_resolver
+from django.urls.resolvers import RegexPattern, RoutePattern
 from rest_framework.renderers import JSONRenderer
 
 from catalog import pagination
 from catalog.renderers import CatalogJSONRenderer
+from catalog.urls import SegmentResolver, first_segment, router
 
 LISTS = [
     "sources",
@@ -435,3 +438,66 @@ def test_a_page_joined_further_keeps_the_columns_its_next_join_needs(world):
     rows = list(queryset)
     assert rows
     assert rows[0].brand.group.slug
+
+
+def test_every_api_path_resolves_as_djangos_resolver_would():
+    """The API's patterns are looked up by a path's first segment: each path resolves to
+    the view, arguments and route that trying every pattern in turn gives, 404s too."""
+    indexed = next(p for p in get_resolver().url_patterns if isinstance(p, SegmentResolver))
+    plain = URLResolver(indexed.pattern, indexed.url_patterns)
+    resources = [prefix for prefix, _, _ in router.registry]
+    tails = [
+        "",
+        "/",
+        ".json",
+        ".csv/",
+        "/export/",
+        "/export.csv",
+        "/x/",
+        "/x",
+        "/x.json",
+        "/x/stack/",
+        "/x/stack.csv",
+        "/x/history/",
+        "/deliveries/",
+        "//",
+        ".json/x",
+    ]
+    heads = [*resources, "insights", "datapackage", "", "x", f"{resources[0]}x", "é"]
+    checked = 0
+    for head in heads:
+        for tail in tails:
+            path = f"api/v1/{head}{tail}"
+            answers = []
+            for resolver in (indexed, plain):
+                try:
+                    match = resolver.resolve(path)
+                    answers.append((match.func, match.args, match.kwargs, match.route))
+                except Resolver404:
+                    answers.append(404)
+            assert answers[0] == answers[1], path
+            checked += answers[0] != 404
+    assert checked > 3 * len(resources)  # most resources' list, detail and suffix paths
+
+
+@pytest.mark.parametrize(
+    ("pattern", "segment"),
+    [
+        (RegexPattern(r"^brands/$"), "brands"),
+        (RegexPattern(r"^brands/?$"), "brands"),
+        (RegexPattern(r"^brands\.(?P<format>[a-z0-9]+)/?$"), "brands"),
+        (RegexPattern(r"^brands/(?P<slug>[-a-zA-Z0-9_]+)/stack/$"), "brands"),
+        (RoutePattern("datapackage.zip"), "datapackage"),
+        (RoutePattern("insights/", is_endpoint=False), "insights"),
+        # Where the first segment can be longer than the literal, or is not literal: tried
+        # for every path.
+        (RegexPattern(r"^brands(?P<rest>.*)$"), None),
+        (RegexPattern(r"^brands/?(?P<rest>.*)$"), None),
+        (RegexPattern(r"^brand.$"), None),
+        (RegexPattern(r"^$"), None),
+        (RoutePattern("<drf_format_suffix:format>"), None),
+        (RoutePattern("<slug:slug>/"), None),
+    ],
+)
+def test_a_pattern_is_looked_up_by_the_first_segment_it_can_match(pattern, segment):
+    assert first_segment(pattern) == segment
