@@ -5,18 +5,13 @@ Attempts are counted per user name and client address together, so a wrong passw
 typed for one account from one place does not lock anyone else out. The address is
 found by the same rule as the API throttle's (DRF's NUM_PROXIES, set from
 THROTTLE_NUM_PROXIES): behind N trusted proxies, the Nth address from the right of
-X-Forwarded-For; otherwise the socket's address, never a header a client can forge.
+X-Forwarded-For; otherwise the socket's address, never a header a client can forge
+(catalog.throttling.client_address).
 """
 
 from django.conf import settings
 from django.contrib import admin
 from django.shortcuts import render
-from rest_framework.throttling import BaseThrottle
-
-
-def client_address(request):
-    """The client's address for counting failed sign-ins (AXES_CLIENT_IP_CALLABLE)."""
-    return BaseThrottle().get_ident(request)
 
 
 def locked_out(request, original_response=None, credentials=None):

@@ -54,7 +54,7 @@ class Utf8QueryMiddleware:
 # django-csp's settings and the response attributes through which a view gives a policy
 # of its own (its decorators), for the policy and for the report-only one.
 CSP_SETTINGS = {False: "CONTENT_SECURITY_POLICY", True: "CONTENT_SECURITY_POLICY_REPORT_ONLY"}
-CSP_OWN_POLICY = tuple(
+CSP_OWN_POLICY = frozenset(
     f"_csp_{part}{suffix}" for part in ("config", "update", "replace") for suffix in ("", "_ro")
 )
 
@@ -81,6 +81,13 @@ def forget_settings_policies(setting, **kwargs):
         settings_policies.cache_clear()
 
 
+def has_own_policy(response):
+    """Whether a view's decorator gave the answer a policy of its own (an attribute of
+    CSP_OWN_POLICY set, and not to None)."""
+    given = CSP_OWN_POLICY.intersection(vars(response))
+    return any(getattr(response, name) is not None for name in given)
+
+
 class CSPMiddleware(csp_middleware.CSPMiddleware):
     """django-csp's middleware, the settings' policy built once rather than per answer.
 
@@ -99,9 +106,7 @@ class CSPMiddleware(csp_middleware.CSPMiddleware):
         )
 
     def process_response(self, request, response):
-        if getattr(request, "_csp_nonce", None) is not None or any(
-            getattr(response, name, None) is not None for name in CSP_OWN_POLICY
-        ):
+        if getattr(request, "_csp_nonce", None) is not None or has_own_policy(response):
             return super().process_response(request, response)
         if response.status_code in (404, 500) and settings.DEBUG:
             return response  # django-csp leaves Django's debug pages alone
@@ -129,8 +134,9 @@ class LocaleMiddleware(locale.LocaleMiddleware):
     def process_request(self, request):
         if self.prefixed_patterns(request):
             return super().process_request(request)
-        translation.activate(translation.get_language_from_request(request))
-        request.LANGUAGE_CODE = translation.get_language()
+        language = translation.get_language_from_request(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.to_language(language)  # get_language()'s answer
         return None
 
     def process_response(self, request, response):
@@ -167,11 +173,8 @@ def set_answer_etag(response):
 
 
 # The request headers that can make a GET conditional (RFC 9110, section 13.1).
-CONDITIONAL_HEADERS = (
-    "HTTP_IF_MATCH",
-    "HTTP_IF_NONE_MATCH",
-    "HTTP_IF_MODIFIED_SINCE",
-    "HTTP_IF_UNMODIFIED_SINCE",
+CONDITIONAL_HEADERS = frozenset(
+    ("HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE")
 )
 
 
@@ -180,11 +183,14 @@ class ConditionalGetMiddleware(http.ConditionalGetMiddleware):
     by set_answer_etag, and the conditions weighed only where the request has any (a
     GET with none is answered in full: Django's would parse four absent headers)."""
 
+    def needs_etag(self, response):
+        return not response.has_header("Cache-Control") or super().needs_etag(response)
+
     def process_response(self, request, response):
         if request.method != "GET":
             return response
         if not response.has_header("ETag") and self.needs_etag(response):
             set_answer_etag(response)
-        if not any(header in request.META for header in CONDITIONAL_HEADERS):
+        if CONDITIONAL_HEADERS.isdisjoint(request.META):
             return response
         return super().process_response(request, response)

@@ -184,7 +184,7 @@ AXES_COOLOFF_TIME = datetime.timedelta(
 )
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "catalog.lockout.client_address"
+AXES_CLIENT_IP_CALLABLE = "catalog.throttling.client_address"
 AXES_LOCKOUT_CALLABLE = "catalog.lockout.locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_DISABLE_ACCESS_LOG = True
