@@ -66,9 +66,13 @@ def page_of(queryset, start, stop):
     related rows (select_related) for the page's rows only, not for every row it skips;
     one query (the page's ids a subquery), whose rows are put in the order again (it is
     total: the ordering ends with a unique tie-breaker). A DISTINCT query is paged as it
-    is: its ids cannot be read apart from its order.
+    is: its ids cannot be read apart from its order. So is a page that skips no rows of
+    a table PostgreSQL's statistics call small (a first page, each page of a cursor
+    walk): there, reading the table a second time for the page's ids cost more than
+    joining it in one pass (a first page of 100 alliance memberships, 6,010 rows: the
+    query 3.1 -> 1.3 ms).
     """
-    if queryset.query.distinct:
+    if queryset.query.distinct or (start == 0 and small_on_postgresql(queryset)):
         return list(queryset[start:stop])
     return list(queryset.filter(pk__in=queryset.values("pk")[start:stop]))
 
@@ -91,6 +95,10 @@ def small_table(queryset):
             cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [key[1]])
             known = _table_rows[key] = (cursor.fetchone()[0], now)
     return 0 <= known[0] <= COUNT_EXACT_UP_TO / 2
+
+
+def small_on_postgresql(queryset):
+    return connections[queryset.db].vendor == "postgresql" and small_table(queryset)
 
 
 def cheap_count(queryset):

@@ -190,6 +190,40 @@ def test_a_list_reads_its_page_ids_first_then_joins_the_page(world, client):
     assert "LIMIT" not in outer, pages[0]
 
 
+def test_a_small_tables_first_page_is_read_in_one_pass(world, client, on_postgres):
+    """Where PostgreSQL's statistics call the table small, a page that skips no rows (a
+    first page, a cursor walk's page) joins its rows in one pass; a later page still
+    reads its ids first. The answers are the same rows in the same order."""
+
+    def page_queries(url):
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(url).json()
+        pages = [
+            q["sql"]
+            for q in queries
+            if 'FROM "vehicles_alliancemembership" ' in q["sql"] and "JOIN" in q["sql"]
+        ]
+        return pages, [row["slug"] for row in body["results"]]
+
+    pagination._table_rows.clear()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE vehicles_alliancemembership")
+    [first], first_rows = page_queries("/api/v1/alliance-memberships/?limit=3")
+    assert " IN (SELECT " not in first
+    assert "LIMIT 3" in first
+    [walk], walk_rows = page_queries("/api/v1/alliance-memberships/?limit=3&cursor=first")
+    assert " IN (SELECT " not in walk
+    [later], later_rows = page_queries("/api/v1/alliance-memberships/?limit=2&offset=1")
+    assert " IN (SELECT " in later
+    assert walk_rows == first_rows
+    assert later_rows == first_rows[1:3]
+    with mock.patch.object(pagination, "COUNT_EXACT_UP_TO", 0):  # the table is big now
+        [big], big_rows = page_queries("/api/v1/alliance-memberships/?limit=3")
+    assert " IN (SELECT " in big
+    assert big_rows == first_rows
+    pagination._table_rows.clear()
+
+
 def test_a_throttle_check_is_one_round_trip_to_redis(world, client):
     redis = pytest.importorskip("redis")
     from django.core.cache.backends.redis import RedisCache
