@@ -27,9 +27,9 @@ ROUTE_SEGMENT = re.compile(r"([A-Za-z0-9_-]+)(?:[/.]|$)")
 def first_segment(pattern):
     """The first path segment every path a pattern matches has, or None if it can vary."""
     if isinstance(pattern, RegexPattern):
-        found = REGEX_SEGMENT.match(pattern._regex)
+        found = REGEX_SEGMENT.match(str(pattern))  # the regex as written
     elif isinstance(pattern, RoutePattern):
-        found = ROUTE_SEGMENT.match(pattern._route)
+        found = ROUTE_SEGMENT.match(str(pattern))  # the route as written
     else:
         found = None
     return found[1] if found else None
