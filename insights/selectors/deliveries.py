@@ -155,8 +155,8 @@ def grouped_rows(
             figures = figures.filter(month__gte=first_month)
         # No order: the sum needs none (first_brand_figures keeps the one DISTINCT ON needs).
         figures = figures.filter(month__lte=last_month).order_by()
-    grouped = summed_by_period(figures, group_by, period)
-    return groups_of(grouped) if group_by == "group" else (grouped, {})
+    sums = summed_by_period(figures, group_by, period)
+    return groups_of(sums) if group_by == "group" else (points_of(sums, group_by), {})
 
 
 # Where a series' key sits, from a figure: its id's column and its model.
@@ -178,9 +178,9 @@ def least_precise(lower_bounds, approximations):
 
 def summed_by_period(figures, group_by, period):
     """The figures summed by series key (and brand, for a group series) and period, in
-    one query, as dicts: key_slug, key_name, (brand_slug), period_start (a date), units,
-    lower_bounds, approximations, computed (how many figures of each kind) and
-    months_mask, bit i set where the period's month i was reported.
+    one query, as tuples: key slug, key name, period start (a date), units, lower bounds,
+    approximations, computed (how many figures of each kind), months mask (bit i set
+    where the period's month i was reported), and for a group series the brand's slug.
 
     A key has one figure a month (the unique constraints for an alliance's totals,
     preferred_brand_figures or first_brand_figures for a brand's), so a sum of the months'
@@ -236,43 +236,37 @@ def summed_by_period(figures, group_by, period):
         *month_params,
         *figure_params,
     ]
-    # A brand series' point is its own brand's; groups_of counts a group's brands.
-    brands_reported = None if group_by == "alliance" else 1
     starts = {}
-    grouped = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for (
-            slug,
-            name,
-            year,
-            part,
-            units,
-            lower,
-            approximate,
-            computed,
-            mask,
-            *brand,
-        ) in cursor.fetchall():
-            start = starts.get((year, part))
-            if start is None:
-                start = starts[year, part] = datetime.date(year, part * size + 1, 1)
-            row = {
-                "key_slug": slug,
-                "key_name": name,
-                "period_start": start,
-                "units": units,
-                "lower_bounds": lower,
-                "approximations": approximate,
-                "computed": computed,
-                "months_mask": mask,
-                "brands_reported": brands_reported,
-                "precision": least_precise(lower, approximate),
-            }
-            if by_brand:
-                row["brand_slug"] = brand[0]
-            grouped.append(row)
-    return grouped
+        sums = cursor.fetchall()
+    for index, (slug, name, year, part, *rest) in enumerate(sums):
+        start = starts.get((year, part))
+        if start is None:
+            start = starts[year, part] = datetime.date(year, part * size + 1, 1)
+        sums[index] = (slug, name, start, *rest)
+    return sums
+
+
+def points_of(sums, group_by):
+    """A brand or alliance series' points, as dicts, from summed_by_period's sums."""
+    # A brand series' point is its own brand's; groups_of counts a group's brands.
+    brands_reported = None if group_by == "alliance" else 1
+    return [
+        {
+            "key_slug": slug,
+            "key_name": name,
+            "period_start": start,
+            "units": units,
+            "lower_bounds": lower,
+            "approximations": approximate,
+            "computed": computed,
+            "months_mask": mask,
+            "brands_reported": brands_reported,
+            "precision": least_precise(lower, approximate),
+        }
+        for slug, name, start, units, lower, approximate, computed, mask in sums
+    ]
 
 
 def reported_bounds(grouped):
@@ -457,38 +451,45 @@ def delivery_series_answer(
     }
 
 
-def groups_of(brand_rows):
-    """The grouped rows of a group series, from its rows by brand (group, period, brand):
-    what the same aggregates over the group's rows give; and each brand's mask of months
-    by group and period, {(group, period start): {brand: mask}}."""
-    merged = {}
+def groups_of(sums):
+    """The grouped rows of a group series, from summed_by_period's sums by brand (group,
+    period, brand): what the same aggregates over the group's rows give; and each
+    brand's mask of months by group and period, {(group, period start): {brand: mask}}."""
+    merged = {}  # (group, period start) -> [name, units, brands, lower, approximate, computed, mask]
     brand_masks = {}
-    for row in brand_rows:
-        key = (row["key_slug"], row["period_start"])
-        point = merged.get(key)
-        if point is None:
-            point = merged[key] = {
-                "period_start": row["period_start"],
-                "key_slug": row["key_slug"],
-                "key_name": row["key_name"],
-                "units": 0,
-                "brands_reported": 0,
-                "lower_bounds": 0,
-                "approximations": 0,
-                "computed": 0,
-                "months_mask": 0,
-            }
-            brand_masks[key] = {}
-        point["units"] += row["units"] or 0
-        point["brands_reported"] += 1
-        point["lower_bounds"] += row["lower_bounds"]
-        point["approximations"] += row["approximations"]
-        point["computed"] += row["computed"]
-        point["months_mask"] |= row["months_mask"]
-        brand_masks[key][row["brand_slug"]] = row["months_mask"]
-    for point in merged.values():
-        point["precision"] = least_precise(point["lower_bounds"], point["approximations"])
-    return list(merged.values()), brand_masks
+    for slug, name, start, units, lower, approximate, computed, mask, brand in sums:
+        key = (slug, start)
+        totals = merged.get(key)
+        if totals is None:
+            totals = merged[key] = [name, 0, 0, 0, 0, 0, 0]
+            masks = brand_masks[key] = {}
+        else:
+            masks = brand_masks[key]
+        totals[1] += units or 0
+        totals[2] += 1
+        totals[3] += lower
+        totals[4] += approximate
+        totals[5] += computed
+        totals[6] |= mask
+        masks[brand] = mask
+    points = [
+        {
+            "period_start": start,
+            "key_slug": slug,
+            "key_name": name,
+            "units": units,
+            "brands_reported": brands,
+            "lower_bounds": lower,
+            "approximations": approximate,
+            "computed": computed,
+            "months_mask": mask,
+            "precision": least_precise(lower, approximate),
+        }
+        for (slug, start), (name, units, brands, lower, approximate, computed, mask) in (
+            merged.items()
+        )
+    ]
+    return points, brand_masks
 
 
 def group_members(groups, first_month, last_month):
