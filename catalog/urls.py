@@ -47,20 +47,16 @@ class SegmentResolver(URLResolver):
 
     @cached_property
     def by_segment(self):
-        segments = {first_segment(pattern.pattern) for pattern in self.url_patterns}
+        found = [(pattern, first_segment(pattern.pattern)) for pattern in self.url_patterns]
         return {
             segment: URLResolver(
                 self.pattern,
-                [
-                    pattern
-                    for pattern in self.url_patterns
-                    if first_segment(pattern.pattern) in (segment, None)
-                ],
+                [pattern for pattern, its in found if its in (segment, None)],
                 self.default_kwargs,
                 self.app_name,
                 self.namespace,
             )
-            for segment in segments
+            for segment in {its for _pattern, its in found}
         }
 
     def resolve(self, path):

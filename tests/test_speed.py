@@ -283,8 +283,6 @@ def plan_of(queryset):
 
 @pytest.mark.django_db(transaction=False)
 def test_each_list_reads_its_default_order_from_an_index(world, on_postgres):
-    from catalog.urls import router
-
     checked = []
     for prefix, viewset, _ in router.registry:
         queryset = viewset.queryset.order_by(*viewset.ordering)
@@ -379,7 +377,6 @@ def test_a_page_reads_less_yet_says_what_drf_would_say(seeded, client, language)
 
     from catalog import page_values
     from catalog.serializers import PlannedRepresentation
-    from catalog.urls import router
 
     urls = [
         "/api/v1/insights/deliveries/?group_by=brand&period=quarter",
