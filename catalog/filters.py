@@ -35,10 +35,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from django_filters.rest_framework import DjangoFilterBackend
-from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.settings import api_settings
 
@@ -714,6 +713,19 @@ def repeatable(field_or_filter):
     return issubclass(field_class, MULTI_VALUE_FIELDS)
 
 
+def invalid_filters(errors):
+    """The 400 for a FilterSet's form errors, as django-filter's translate_validation
+    gives it (each message with its code), but with each message written out as Django
+    writes it: formatted with its params only where it has some. django-filter formats
+    every message, so a message quoting the value given (`got '%s'`, `100%`) failed."""
+    return ValidationError(
+        {
+            name: [ErrorDetail(text, code=error.code) for error in field_errors for text in error]
+            for name, field_errors in errors.as_data().items()
+        }
+    )
+
+
 def reject_unknown_params(request, accepted, repeatable_params=()):
     """A 400 naming every query parameter not in `accepted` (and listing those that are),
     and every parameter that takes one value but was given more than once."""
@@ -774,7 +786,7 @@ class StrictFilterBackend(DjangoFilterBackend):
         """The bound, valid FilterSet (a 400 otherwise), for views that read its values."""
         filterset = self.get_filterset(request, queryset, view)
         if not filterset.is_valid():
-            raise translate_validation(filterset.errors)
+            raise invalid_filters(filterset.errors)
         return filterset
 
     def filter_queryset(self, request, queryset, view):
@@ -782,7 +794,12 @@ class StrictFilterBackend(DjangoFilterBackend):
             # A detail is looked up by its slug alone: filters do not apply to it.
             reject_unknown_params(request, reserved_params(view))
             return queryset
-        return super().filter_queryset(request, queryset, view)
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise invalid_filters(filterset.errors)
+        return filterset.qs
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)

@@ -14,9 +14,9 @@ from django.http import Http404, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext
-from django_filters.utils import translate_validation
 from rest_framework.exceptions import ValidationError
 
+from catalog.filters import invalid_filters
 from insights import filters as insight_filters
 from insights.selectors import deliveries, stack, suppliers
 from insights.selectors.graph import EDGE_KINDS, NODE_KINDS, ecosystem_graph
@@ -130,7 +130,7 @@ def filtered(viewset, params, request):
         data=query_dict(params), queryset=viewset.queryset.all(), request=request
     )
     if not filterset.is_valid():
-        raise BadRequest(translate_validation(filterset.errors).detail)
+        raise BadRequest(invalid_filters(filterset.errors).detail)
     return filterset.qs.order_by(*viewset.ordering)
 
 
@@ -261,7 +261,7 @@ def delivery_chart(request, **params):
         data=query_dict(params), queryset=Delivery.objects.all(), request=request
     )
     if not filterset.is_valid():
-        raise BadRequest(translate_validation(filterset.errors).detail)
+        raise BadRequest(invalid_filters(filterset.errors).detail)
     cleaned = filterset.form.cleaned_data
     first, last, points = deliveries.delivery_series(
         filterset.qs,
@@ -498,7 +498,7 @@ def brand_stack(request, slug):
     """A brand's smart stack on a date, as /brands/<slug>/stack/ answers it."""
     filterset = insight_filters.BrandStackFilterSet(data=request.GET, request=request)
     if not filterset.is_valid():
-        raise BadRequest(translate_validation(filterset.errors).detail)
+        raise BadRequest(invalid_filters(filterset.errors).detail)
     unknown = set(request.GET) - {"as_of"}
     if unknown:
         raise BadRequest(
@@ -541,7 +541,7 @@ def dependencies(request):
             }
         )
     if not filterset.is_valid():
-        raise BadRequest(translate_validation(filterset.errors).detail)
+        raise BadRequest(invalid_filters(filterset.errors).detail)
     cleaned = filterset.form.cleaned_data
     answer = suppliers.dependencies_answer(
         filterset.qs,
@@ -597,7 +597,7 @@ def graph(request):
             }
         )
     filterset = insight_filters.GraphFilterSet(data=request.GET, request=request)
-    errors = {} if filterset.is_valid() else translate_validation(filterset.errors).detail
+    errors = {} if filterset.is_valid() else invalid_filters(filterset.errors).detail
     if len(request.GET.getlist("active_on")) > 1:
         errors.setdefault("active_on", []).append(gettext("Give one date."))
     if errors:

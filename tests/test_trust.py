@@ -11,6 +11,7 @@ from django.db.transaction import atomic
 
 from catalog.models import ApiToken, ChangeRecord, Source
 from partners.models import Chip
+from tests.conftest import committed_document
 from vehicles.models import AllianceMembership, Brand, Delivery
 
 
@@ -281,6 +282,53 @@ def test_an_impossible_date_is_not_a_date(world, client):
     assert response.json()["errors"] == {
         "active_on": ["'2025-02-30' is not a date: that day does not exist in the calendar."]
     }
+
+
+def query_parameters(operation):
+    """The names of an operation's query parameters in the committed document."""
+    document = committed_document()
+    for parameter in operation.get("parameters", []):
+        while "$ref" in parameter:
+            parameter = document["components"]["parameters"][parameter["$ref"].split("/")[-1]]
+        if parameter["in"] == "query":
+            yield parameter["name"]
+
+
+LIST_OPERATIONS = sorted(
+    (path, names)
+    for path, operations in committed_document()["paths"].items()
+    if "{" not in path and "get" in operations
+    # ?format= is the content negotiation's (tests/test_negotiation.py)
+    for names in [sorted(set(query_parameters(operations["get"])) - {"format"})]
+    if names
+)
+
+
+@pytest.mark.parametrize("value", ["%s", "%(value)s", "100%"])
+@pytest.mark.parametrize(("path", "names"), LIST_OPERATIONS, ids=[p for p, _ in LIST_OPERATIONS])
+def test_a_value_with_percent_signs_is_refused_quoting_it_as_given(
+    world, client, path, names, value
+):
+    """Every parameter of every list at once, given a value that reads as a placeholder to
+    %-formatting: each refusal that quotes the value quotes it as sent, none is a 500."""
+    response = client.get(path, dict.fromkeys(names, value))
+    assert response.status_code == 400, response.content[:500]
+    errors = response.json()["errors"]
+    assert set(errors) <= set(names)
+    for messages in errors.values():
+        for message in messages:
+            assert "%(" not in message.replace(value, "")
+
+
+def test_a_quoted_value_is_shown_as_sent(world, client):
+    response = client.get("/api/v1/alliance-memberships/", {"joined_on": "100%", "active_on": "%s"})
+    assert response.json()["errors"] == {
+        "active_on": ["Enter a date as YYYY-MM-DD, e.g. 2025-06-30; got '%s'."],
+        "joined_on": ["Enter a date as YYYY-MM-DD, e.g. 2025-06-30; got '100%'."],
+    }
+    page = client.get("/dependencies/", {"active_on": "%(value)s"})
+    assert page.status_code == 400
+    assert "got &#x27;%(value)s&#x27;." in page.content.decode()
 
 
 def test_bytes_that_are_not_utf8_are_a_400(world, client, superuser_auth):
