@@ -783,9 +783,9 @@ class StrictFilterBackend(DjangoFilterBackend):
         )
 
     def validated_filterset(self, request, queryset, view):
-        """The bound, valid FilterSet (a 400 otherwise), for views that read its values."""
+        """The bound, valid FilterSet (a 400 otherwise; None for a view without one)."""
         filterset = self.get_filterset(request, queryset, view)
-        if not filterset.is_valid():
+        if filterset is not None and not filterset.is_valid():
             raise invalid_filters(filterset.errors)
         return filterset
 
@@ -794,12 +794,8 @@ class StrictFilterBackend(DjangoFilterBackend):
             # A detail is looked up by its slug alone: filters do not apply to it.
             reject_unknown_params(request, reserved_params(view))
             return queryset
-        filterset = self.get_filterset(request, queryset, view)
-        if filterset is None:
-            return queryset
-        if not filterset.is_valid():
-            raise invalid_filters(filterset.errors)
-        return filterset.qs
+        filterset = self.validated_filterset(request, queryset, view)
+        return queryset if filterset is None else filterset.qs
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)

@@ -93,6 +93,21 @@ class BadRequest(Exception):
         self.errors = errors
 
 
+def valid(filterset):
+    """The bound FilterSet, or the 400 page naming each value it refused."""
+    if not filterset.is_valid():
+        raise invalid_filters(filterset.errors)
+    return filterset
+
+
+def refuse_unknown(request, accepted):
+    """The 400 page naming each parameter the page does not take, and those it does."""
+    unknown = sorted(set(request.GET) - set(accepted))
+    if unknown:
+        listed = ", ".join(sorted(accepted))
+        raise BadRequest({name: [f"Unknown parameter. Accepted: {listed}."] for name in unknown})
+
+
 @dataclass
 class Section:
     """The rows one API list request answers, as a table on a page."""
@@ -129,8 +144,7 @@ def filtered(viewset, params, request):
     filterset = viewset.filterset_class(
         data=query_dict(params), queryset=viewset.queryset.all(), request=request
     )
-    if not filterset.is_valid():
-        raise BadRequest(invalid_filters(filterset.errors).detail)
+    valid(filterset)
     return filterset.qs.order_by(*viewset.ordering)
 
 
@@ -176,9 +190,7 @@ def page(view):
 def home(request):
     """What the catalog holds, the latest month reported, and search by name."""
     query = request.GET.get("q", "").strip()
-    unknown = set(request.GET) - {"q"}
-    if unknown:
-        raise BadRequest({name: ["Unknown parameter. Accepted: q."] for name in sorted(unknown)})
+    refuse_unknown(request, {"q"})
     results = []
     if query:
         for resource in SEARCHED:
@@ -260,8 +272,7 @@ def delivery_chart(request, **params):
     filterset = insight_filters.DeliverySeriesFilterSet(
         data=query_dict(params), queryset=Delivery.objects.all(), request=request
     )
-    if not filterset.is_valid():
-        raise BadRequest(invalid_filters(filterset.errors).detail)
+    valid(filterset)
     cleaned = filterset.form.cleaned_data
     first, last, points = deliveries.delivery_series(
         filterset.qs,
@@ -497,13 +508,8 @@ operating_system = stack_part_page(
 def brand_stack(request, slug):
     """A brand's smart stack on a date, as /brands/<slug>/stack/ answers it."""
     filterset = insight_filters.BrandStackFilterSet(data=request.GET, request=request)
-    if not filterset.is_valid():
-        raise BadRequest(invalid_filters(filterset.errors).detail)
-    unknown = set(request.GET) - {"as_of"}
-    if unknown:
-        raise BadRequest(
-            {name: ["Unknown parameter. Accepted: as_of."] for name in sorted(unknown)}
-        )
+    valid(filterset)
+    refuse_unknown(request, {"as_of"})
     obj = BrandViewSet.queryset.filter(slug=slug).first()
     if obj is None:
         raise Http404(f"No brand '{slug}'.")
@@ -531,17 +537,8 @@ def dependencies(request):
     filterset = insight_filters.DependencyFilterSet(
         data=request.GET, queryset=BrandViewSet.queryset.all(), request=request
     )
-    accepted = {"active_on", "weight_from", "weight_to"}
-    unknown = set(request.GET) - accepted
-    if unknown:
-        raise BadRequest(
-            {
-                name: [f"Unknown parameter. Accepted: {', '.join(sorted(accepted))}."]
-                for name in sorted(unknown)
-            }
-        )
-    if not filterset.is_valid():
-        raise BadRequest(invalid_filters(filterset.errors).detail)
+    refuse_unknown(request, {"active_on", "weight_from", "weight_to"})
+    valid(filterset)
     cleaned = filterset.form.cleaned_data
     answer = suppliers.dependencies_answer(
         filterset.qs,
@@ -587,15 +584,7 @@ def dependencies(request):
 def graph(request):
     """The ecosystem graph, filtered by node kind, edge kind and date: the graph endpoint's
     answer, drawn by the browser, and as tables without JavaScript."""
-    accepted = {"node_kind", "edge_kind", "active_on"}
-    unknown = set(request.GET) - accepted
-    if unknown:
-        raise BadRequest(
-            {
-                name: [f"Unknown parameter. Accepted: {', '.join(sorted(accepted))}."]
-                for name in sorted(unknown)
-            }
-        )
+    refuse_unknown(request, {"node_kind", "edge_kind", "active_on"})
     filterset = insight_filters.GraphFilterSet(data=request.GET, request=request)
     errors = {} if filterset.is_valid() else invalid_filters(filterset.errors).detail
     if len(request.GET.getlist("active_on")) > 1:
