@@ -1,16 +1,18 @@
 """Admin for provenance and API tokens, and the base every catalog admin builds on."""
 
+import os
 import re
+import tempfile
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import quote
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
-from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import UniqueConstraint
-from django.http import JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -18,15 +20,13 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
+from import_export.forms import ConfirmImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from catalog.models import ApiToken, ChangeRecord, Source
 from catalog.protection import referrers
 from catalog.resources import FORMATS, SourceResource
-
-admin.site.site_header = _("Smart-vehicle ecosystem catalog")
-admin.site.site_title = _("Catalog admin")
-admin.site.index_title = _("Data entry")
+from catalog.sites import CheckedAutocompleteSelect, CheckedAutocompleteSelectMultiple, is_key
 
 # A bare address typed into a form ("byd.com") is taken as https, Django 6's default.
 URL_AS_HTTPS = {models.URLField: {"assume_scheme": "https"}}
@@ -93,11 +93,11 @@ class KnownChoicesMixin:
         return [(None, options, 0)]
 
 
-class KnownChoicesSelect(KnownChoicesMixin, AutocompleteSelect):
+class KnownChoicesSelect(KnownChoicesMixin, CheckedAutocompleteSelect):
     pass
 
 
-class KnownChoicesSelectMultiple(KnownChoicesMixin, AutocompleteSelectMultiple):
+class KnownChoicesSelectMultiple(KnownChoicesMixin, CheckedAutocompleteSelectMultiple):
     pass
 
 
@@ -118,7 +118,11 @@ def label_autocomplete_choices(forms_):
         for form in forms_:
             value = form[name].value()
             values.update(value if isinstance(value, list | tuple) else [value])
-        values = {str(value) for value in values if value not in (None, "")}
+        values = {
+            str(value)
+            for value in values
+            if value not in (None, "") and is_key(field.queryset.model._meta.pk, value)
+        }
         known = {
             str(obj.pk): field.label_from_instance(obj)
             for obj in field.queryset.filter(pk__in=values)
@@ -277,7 +281,24 @@ class SlugRuleAdminMixin:
         return form
 
 
-class CatalogAdmin(SlugRuleAdminMixin, ManyToManyProtectedMixin, SimpleHistoryAdmin):
+class HistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's change history pages, a malformed id in their URL (a row's
+    or a version's) answered as a missing one is: a 404, not a failed query."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not is_key(self.opts.pk, unquote(object_id)):
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        versions = self.model._meta.simple_history_manager_attribute
+        version_key = getattr(self.model, versions).model._meta.pk
+        if not (is_key(self.opts.pk, unquote(object_id)) and is_key(version_key, version_id)):
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class CatalogAdmin(SlugRuleAdminMixin, ManyToManyProtectedMixin, HistoryAdmin):
     """Defaults for every catalog entry: slug from the name, sources by autocomplete,
     timestamps read-only, and the change history (who changed what) one click away."""
 
@@ -437,15 +458,97 @@ class SourcedInline(CatalogInline):
     autocomplete_fields = ["sources"]
 
 
+# How the upload kept between the preview and the confirmation is named in the temporary
+# directory (tempfile.NamedTemporaryFile's names, which import-export's storage uses).
+UPLOAD_NAME = re.compile(r"tmp[a-z0-9_]{8}")
+
+
+class CheckedConfirmImportForm(ConfirmImportForm):
+    """import-export's confirmation step, whose hidden fields the browser sends back,
+    checked: the upload must be one the server keeps for it, the format and the resource
+    among the admin's (a tampered or replayed form would fail the import)."""
+
+    def __init__(self, *args, formats=0, resources=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.counts = {"format": formats, "resource": resources}
+
+    def clean_import_file_name(self):
+        name = super().clean_import_file_name()
+        path = os.path.join(tempfile.gettempdir(), name)
+        if not (UPLOAD_NAME.fullmatch(name) and os.path.isfile(path)):
+            raise ValidationError(
+                gettext("The uploaded file is no longer kept (it was imported already).")
+            )
+        return name
+
+    def clean_format(self):
+        return self.index("format")
+
+    def clean_resource(self):
+        return self.index("resource") if self.cleaned_data["resource"] else ""
+
+    def index(self, name):
+        value = self.cleaned_data[name]
+        if value not in {str(index) for index in range(self.counts[name])}:
+            raise ValidationError(
+                gettext("Unknown %(name)s %(value)r.") % {"name": name, "value": value[:20]}
+            )
+        return value
+
+
 class ImportExportAdmin(ImportExportMixin):
     """Import from and export to CSV, XLSX and JSON with a preview (catalog.resources)."""
 
     import_formats = FORMATS
     export_formats = FORMATS
+    confirm_form_class = CheckedConfirmImportForm
+
+    def page_url(self, view):
+        opts = self.opts
+        return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_{view}")
+
+    def get_confirm_form_kwargs(self, request, import_form=None):
+        return {
+            **super().get_confirm_form_kwargs(request, import_form),
+            "formats": len(self.get_import_formats()),
+            "resources": len(self.get_import_resource_classes(request)),
+        }
+
+    def process_import(self, request, **kwargs):
+        """The confirmed import; a confirmation that cannot be carried out (see
+        CheckedConfirmImportForm) is named over the import page, nothing imported."""
+        if request.method == "POST" and self.has_import_permission(request):
+            confirm_form = self.create_confirm_form(request)
+            if not confirm_form.is_valid():
+                problems = [
+                    str(error) for errors in confirm_form.errors.values() for error in errors
+                ]
+                self.message_user(
+                    request,
+                    gettext("Nothing was imported: %(problems)s Upload the file again.")
+                    % {"problems": " ".join(problems)},
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(self.page_url("import"))
+        return super().process_import(request, **kwargs)
+
+    def export_action(self, request):
+        """The rows the list shows, filtered by the list's query string; a filter the
+        list does not know is named in a message over the list, as nothing is exported."""
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters as error:
+            self.message_user(
+                request,
+                gettext("Nothing was exported: the list has no such filter (%(error)s).")
+                % {"error": error},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(self.page_url("changelist"))
 
 
 @admin.register(Source)
-class SourceAdmin(ImportExportAdmin, ManyToManyProtectedMixin, SimpleHistoryAdmin):
+class SourceAdmin(ImportExportAdmin, ManyToManyProtectedMixin, HistoryAdmin):
     resource_classes = [SourceResource]
     list_display = ["title", "publisher", "published_on", "reliability", "url"]
     list_filter = ["reliability", "publisher"]

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -23,3 +24,10 @@ class CatalogConfig(AppConfig):
         history.connect_to_many()
         # The stamp kept answers are keyed by, and the triggers that replace it.
         post_migrate.connect(answers.install_stamp_after_migrate, sender=self)
+
+
+class CatalogAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, its default site the catalog's (catalog.sites)."""
+
+    default = False  # named in INSTALLED_APPS; the catalog app's config stays CatalogConfig
+    default_site = "catalog.sites.CatalogAdminSite"

@@ -45,7 +45,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "catalog.apps.CatalogAdminConfig",  # django.contrib.admin, with the catalog's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

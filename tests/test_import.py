@@ -300,3 +300,49 @@ def test_sources_are_imported_too(world, admin_client):
 
 def test_a_clerk_cannot_import_brand_side_facts_beyond_figures(world, clerk_client):
     assert clerk_client.get(reverse("admin:vehicles_vehiclemodel_import")).status_code == 403
+
+
+def test_a_confirmation_sent_twice_imports_once_and_says_why_not_again(world, clerk_client):
+    response = preview(clerk_client, "delivery", "hima-2025-q3.csv", NOVEMBER)
+    done = clerk_client.get(confirm(clerk_client, "delivery", response)["Location"])
+    assert [str(message) for message in done.context["messages"]] == [
+        "Import finished: 3 new, 0 updated, 0 deleted and 0 skipped deliveries."
+    ]
+    imported = Delivery.objects.count()
+    again = confirm(clerk_client, "delivery", response)  # the browser's back button, resent
+    assert again.status_code == 302
+    assert again["Location"] == reverse("admin:vehicles_delivery_import")
+    page = clerk_client.get(again["Location"])
+    assert [str(message) for message in page.context["messages"]] == [
+        "Nothing was imported: The uploaded file is no longer kept (it was imported "
+        "already). Upload the file again."
+    ]
+    assert Delivery.objects.count() == imported
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("import_file_name", "../../etc/passwd", "The uploaded file is no longer kept"),
+        ("import_file_name", "tmp%00abcdef", "The uploaded file is no longer kept"),
+        ("format", "x", "Unknown format 'x'."),
+        ("format", "99999999999999999999", "Unknown format '99999999999999999999'."),
+        ("format", "-1", "Unknown format '-1'."),
+        ("resource", "7", "Unknown resource '7'."),
+    ],
+)
+def test_a_tampered_confirmation_imports_nothing_and_names_the_field(
+    world, clerk_client, field, value, problem
+):
+    response = preview(clerk_client, "delivery", "hima-2025-q3.csv", NOVEMBER)
+    form = response.context["confirm_form"]
+    before = Delivery.objects.count()
+    tampered = clerk_client.post(
+        reverse("admin:vehicles_delivery_process_import"),
+        {**{name: form.initial[name] for name in form.fields}, field: value},
+        follow=True,
+    )
+    assert tampered.redirect_chain == [(reverse("admin:vehicles_delivery_import"), 302)]
+    (message,) = [str(message) for message in tampered.context["messages"]]
+    assert message.startswith(f"Nothing was imported: {problem}")
+    assert Delivery.objects.count() == before

@@ -1,0 +1,116 @@
+"""The admin site (the default site: catalog.apps.CatalogAdminConfig), and the rule every
+model admin on it follows, the project's and its libraries' (auth, axes) alike: input no
+row can match (an id that cannot be a key, a NUL character, a year past the calendar) is
+answered as such (a message, or the admin's page for a list it cannot filter) instead of
+failing the query built from it."""
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+
+def is_key(field, value):
+    """Whether `value`, as a URL or a form gives it, can be a value of the key `field`.
+    A number field refuses 'x' or '1e5' as its query would, and no text key holds NUL
+    (PostgreSQL refuses one in a query)."""
+    if isinstance(value, str) and "\x00" in value:
+        return False
+    try:
+        field.to_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
+class KeyCheckingAutocomplete:
+    """Django's autocomplete widget, which reads the rows of the values a form was sent
+    back with to show them selected: a value that cannot be a key of the related model
+    is no row's and is left out (the form itself names it as an invalid choice)."""
+
+    def optgroups(self, name, value, attr=None):
+        related = self.field.remote_field
+        opts = related.model._meta
+        key = opts.get_field(getattr(related, "field_name", opts.pk.name))
+        return super().optgroups(name, [item for item in value if is_key(key, item)], attr)
+
+
+class CheckedAutocompleteSelect(KeyCheckingAutocomplete, AutocompleteSelect):
+    pass
+
+
+class CheckedAutocompleteSelectMultiple(KeyCheckingAutocomplete, AutocompleteSelectMultiple):
+    pass
+
+
+class InputCheckingAdmin:
+    """An action on rows ticked in the list runs only on ids the list can have given:
+    a malformed one is named in a message and nothing is changed, as when none is
+    ticked (Django would fail building `pk__in` from it). A list filtered by a value
+    holding NUL (PostgreSQL refuses it in a query) or by a date past the calendar is
+    answered as Django answers a filter it does not know. Autocomplete fields use the
+    widgets above."""
+
+    def get_changelist_instance(self, request):
+        if any("\x00" in value for _, values in request.GET.lists() for value in values):
+            raise IncorrectLookupParameters("a filter value holds a NUL character")
+        try:
+            return super().get_changelist_instance(request)
+        except OverflowError as error:  # datetime(10**20, 1, 1); 9999-12-31 and a day
+            raise IncorrectLookupParameters(error) from error
+
+    def response_action(self, request, queryset):
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        malformed = [value for value in selected if not is_key(self.opts.pk, value)]
+        if not malformed:
+            return super().response_action(request, queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(values)s is not the id of any %(name)s: tick the rows in the list. "
+                "No items have been changed.",
+                "%(values)s are not ids of any %(name)s: tick the rows in the list. "
+                "No items have been changed.",
+                len(malformed),
+            )
+            % {
+                "values": ", ".join(repr(value[:40]) for value in malformed[:5]),
+                "name": self.opts.verbose_name,
+            },
+            messages.ERROR,
+        )
+        return None  # the list again, with the message, as Django does with none ticked
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            widget = CheckedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+            kwargs.setdefault("widget", widget)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            widget = CheckedAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+            kwargs.setdefault("widget", widget)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class CatalogAdminSite(admin.AdminSite):
+    site_header = _("Smart-vehicle ecosystem catalog")
+    site_title = _("Catalog admin")
+    index_title = _("Data entry")
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Register as Django does, each admin class given InputCheckingAdmin first."""
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, InputCheckingAdmin):
+            admin_class = type(
+                admin_class.__name__,
+                (InputCheckingAdmin, admin_class),
+                {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
+            )
+        super().register(model_or_iterable, admin_class, **options)
