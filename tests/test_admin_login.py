@@ -86,3 +86,37 @@ def test_a_forged_forwarded_address_does_not_escape_the_lock(client, clerk):
         HTTP_X_FORWARDED_FOR="203.0.113.99",
     )
     assert response.status_code == 429
+
+
+def test_a_user_name_longer_than_any_is_a_failed_sign_in_and_counted(client, clerk):
+    name = "x" * 5000  # Django's sign-in form passes a name of any length on
+    for _ in range(4):
+        response = sign_in(client, name, "wrong")
+        assert response.status_code == 200
+        assert "Please enter the correct username and password" in response.content.decode()
+    assert sign_in(client, name, "wrong").status_code == 429
+    (attempt,) = AccessAttempt.objects.all()
+    assert (attempt.username, attempt.failures_since_start) == ("x" * 255, 5)
+    assert sign_in(client, "clerk", "right-password").status_code == 302  # others unaffected
+
+
+@pytest.mark.parametrize(
+    ("header", "recorded"),
+    [
+        ("HTTP_USER_AGENT", "user_agent"),
+        ("HTTP_ACCEPT", "http_accept"),
+    ],
+)
+def test_a_header_holding_nul_is_recorded_with_the_failure_written_out(
+    client, clerk, header, recorded
+):
+    response = client.post(
+        LOGIN,
+        {"username": "clerk", "password": "wrong"},
+        REMOTE_ADDR="192.0.2.10",
+        **{header: "probe\x00" + "y" * 2000},
+    )
+    assert response.status_code == 200
+    value = getattr(AccessAttempt.objects.get(username="clerk"), recorded)
+    assert value.startswith("probe0x00yyy")
+    assert len(value) == AccessAttempt._meta.get_field(recorded).max_length
