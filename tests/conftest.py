@@ -2,12 +2,16 @@
 
 import datetime
 import functools
+import importlib
 from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
 from django.conf import settings
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission, User
 from django.db import connection
+from django.db.models.signals import post_migrate
 
 from catalog import pagination
 from catalog.docs import read_yaml
@@ -32,6 +36,23 @@ from vehicles.models import (
     VehicleModel,
     VehicleModelChip,
 )
+
+STAFF_GROUPS = importlib.import_module("catalog.migrations.0005_staff_groups")
+
+
+def staff_groups_as_migrated(sender, using, **kwargs):
+    """A live-server test empties the database after it (TransactionTestCase's flush),
+    the staff groups its migration made included; Django then makes content types and
+    permissions again (post_migrate), and this the groups, so every later test in the
+    process finds the database as migrated."""
+    if sender.name != "catalog":
+        return
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
+    STAFF_GROUPS.set_groups(Group, Permission)
+
+
+post_migrate.connect(staff_groups_as_migrated, dispatch_uid="tests.staff_groups_as_migrated")
 
 
 def pytest_collection_modifyitems(items):

@@ -2,10 +2,8 @@
 the preview names the bad row and why, the clerk uploads the corrected file, confirms, and
 the figures are in the API."""
 
-import importlib
-
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Group, User
 
 from catalog.models import ChangeRecord
 
@@ -20,22 +18,9 @@ CORRECTED = HEADER + JUNE + "hima,maextro,2025-07,1166,exact,\n" + AUGUST
 
 
 def delivery_clerk(username):
-    """A member of the "delivery clerk" group as its migration ships it. The live server's
-    tests empty the database after each test, groups included, so the group is made again
-    from the migration's own definition where an earlier test removed it."""
-    shipped = importlib.import_module("catalog.migrations.0005_staff_groups").GROUPS
-    group, created = Group.objects.get_or_create(name="delivery clerk")
-    if created:
-        for app_label, models in shipped["delivery clerk"].items():
-            for model, actions in models.items():
-                group.permissions.add(
-                    *Permission.objects.filter(
-                        content_type__app_label=app_label,
-                        codename__in=[f"{action}_{model}" for action in actions],
-                    )
-                )
+    """A member of the "delivery clerk" group as its migration ships it."""
     user = User.objects.create_user(username=username, password="pw-for-tests", is_staff=True)
-    user.groups.add(group)
+    user.groups.add(Group.objects.get(name="delivery clerk"))
     return user
 
 

@@ -59,8 +59,11 @@ def create_groups(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
+    set_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+
+
+def set_groups(Group, Permission):  # noqa: N803 (model classes)
+    """Each group, made where missing, with exactly its permissions."""
     for name, apps_models in GROUPS.items():
         group, _ = Group.objects.get_or_create(name=name)
         codenames = [
