@@ -9,8 +9,8 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 
 def is_key(field, value):
@@ -51,16 +51,27 @@ class InputCheckingAdmin:
     a malformed one is named in a message and nothing is changed, as when none is
     ticked (Django would fail building `pk__in` from it). A list filtered by a value
     holding NUL (PostgreSQL refuses it in a query) or by a date past the calendar is
-    answered as Django answers a filter it does not know. Autocomplete fields use the
-    widgets above."""
+    answered as Django answers a filter it cannot apply (the list unfiltered, at ?e=1),
+    and for any such filter a message over the list says why. Autocomplete fields use
+    the widgets above."""
 
     def get_changelist_instance(self, request):
-        if any("\x00" in value for _, values in request.GET.lists() for value in values):
-            raise IncorrectLookupParameters("a filter value holds a NUL character")
         try:
-            return super().get_changelist_instance(request)
-        except OverflowError as error:  # datetime(10**20, 1, 1); 9999-12-31 and a day
-            raise IncorrectLookupParameters(error) from error
+            if any("\x00" in value for _, values in request.GET.lists() for value in values):
+                raise IncorrectLookupParameters("a filter value holds a NUL character")
+            try:
+                return super().get_changelist_instance(request)
+            except OverflowError as error:  # datetime(10**20, 1, 1); 9999-12-31 and a day
+                raise IncorrectLookupParameters(error) from error
+        except IncorrectLookupParameters as error:
+            # Django shows the list unfiltered (?e=1); the message says why.
+            self.message_user(
+                request,
+                gettext("The list cannot be filtered as asked (%(error)s): shown unfiltered.")
+                % {"error": str(error)[:300]},
+                messages.WARNING,
+            )
+            raise
 
     def response_action(self, request, queryset):
         selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
