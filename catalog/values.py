@@ -98,7 +98,9 @@ def parse_month(value):
             % {"value": text[:20]},
             code="invalid",
         )
-    return in_domain(datetime.date(int(match.group(1)), int(match.group(2)), 1), text, "month")
+    # The year 0 has no date; it lies before the range as the year 1 does.
+    year = max(int(match.group(1)), datetime.MINYEAR)
+    return in_domain(datetime.date(year, int(match.group(2)), 1), text, "month")
 
 
 def parse_date(value):

@@ -509,17 +509,37 @@ def test_the_database_refuses_a_date_outside_the_catalogs_range(world):
     assert Delivery.objects.get(slug="hima-2025-10").month == datetime.date(2025, 10, 1)
 
 
-def test_a_month_outside_the_range_is_refused_by_the_api(world, client, superuser_auth):
+@pytest.mark.parametrize("month", ["0001-01", "0000-01", "1899-12", "2100-01"])
+def test_a_month_outside_the_range_is_refused_by_the_api(world, client, superuser_auth, month):
     before = row_counts()
     response = send(
         client,
         "post",
         "/api/v1/deliveries/",
-        {"alliance": "hima", "month": "0001-01", "units": 1},
+        {"alliance": "hima", "month": month, "units": 1},
         superuser_auth,
     )
     assert response.status_code == 400
     assert response.json()["errors"] == {
-        "month": ["'0001-01' is outside the catalog's range: give a month from 1900-01 to 2099-12."]
+        "month": [
+            f"'{month}' is outside the catalog's range: give a month from 1900-01 to 2099-12."
+        ]
     }
     assert row_counts() == before
+
+
+MONTH_FILTERS = [
+    (path, name)
+    for path, names in LIST_OPERATIONS
+    for name in names
+    if name.partition("__")[0] in {"month", "first_month", "last_month"}
+]
+
+
+@pytest.mark.parametrize(("path", "name"), MONTH_FILTERS)
+def test_every_month_filter_refuses_the_year_0_as_outside_the_range(world, client, path, name):
+    response = client.get(path, {name: "0000-01"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        name: ["'0000-01' is outside the catalog's range: give a month from 1900-01 to 2099-12."]
+    }
