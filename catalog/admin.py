@@ -26,7 +26,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from catalog.models import ApiToken, ChangeRecord, Source
 from catalog.protection import referrers
 from catalog.resources import FORMATS, SourceResource
-from catalog.sites import CheckedAutocompleteSelect, CheckedAutocompleteSelectMultiple, is_key
+from catalog.sites import (
+    CheckedAutocompleteAdmin,
+    CheckedAutocompleteSelect,
+    CheckedAutocompleteSelectMultiple,
+    is_key,
+)
 
 # A bare address typed into a form ("byd.com") is taken as https, Django 6's default.
 URL_AS_HTTPS = {models.URLField: {"assume_scheme": "https"}}
@@ -131,22 +136,11 @@ def label_autocomplete_choices(forms_):
             autocomplete_widget(form.fields[name]).known_choices = known
 
 
-class KnownChoicesAdminMixin:
+class KnownChoicesAdminMixin(CheckedAutocompleteAdmin):
     """Autocomplete fields whose selected options the formset can label in bulk."""
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = KnownChoicesSelect(
-                db_field, self.admin_site, using=kwargs.get("using")
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = KnownChoicesSelectMultiple(
-                db_field, self.admin_site, using=kwargs.get("using")
-            )
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+    autocomplete_select = KnownChoicesSelect
+    autocomplete_select_multiple = KnownChoicesSelectMultiple
 
 
 class SlugRuleForm(forms.ModelForm):

@@ -46,24 +46,45 @@ class CheckedAutocompleteSelectMultiple(KeyCheckingAutocomplete, AutocompleteSel
     pass
 
 
-class InputCheckingAdmin:
+class CheckedAutocompleteAdmin:
+    """Autocomplete fields (`autocomplete_fields`) drawn with these widgets, as Django
+    draws them with its own where no widget is given."""
+
+    autocomplete_select = CheckedAutocompleteSelect
+    autocomplete_select_multiple = CheckedAutocompleteSelectMultiple
+
+    def with_autocomplete(self, widget_class, db_field, request, kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            kwargs["widget"] = widget_class(db_field, self.admin_site, using=kwargs.get("using"))
+        return kwargs
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs = self.with_autocomplete(self.autocomplete_select, db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs = self.with_autocomplete(
+            self.autocomplete_select_multiple, db_field, request, kwargs
+        )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class InputCheckingAdmin(CheckedAutocompleteAdmin):
     """An action on rows ticked in the list runs only on ids the list can have given:
     a malformed one is named in a message and nothing is changed, as when none is
     ticked (Django would fail building `pk__in` from it). A list filtered by a value
     holding NUL (PostgreSQL refuses it in a query) or by a date past the calendar is
     answered as Django answers a filter it cannot apply (the list unfiltered, at ?e=1),
     and for any such filter a message over the list says why. Autocomplete fields use
-    the widgets above."""
+    the widgets above (CheckedAutocompleteAdmin)."""
 
     def get_changelist_instance(self, request):
         try:
             if any("\x00" in value for _, values in request.GET.lists() for value in values):
                 raise IncorrectLookupParameters("a filter value holds a NUL character")
-            try:
-                return super().get_changelist_instance(request)
-            except OverflowError as error:  # datetime(10**20, 1, 1); 9999-12-31 and a day
-                raise IncorrectLookupParameters(error) from error
-        except IncorrectLookupParameters as error:
+            return super().get_changelist_instance(request)
+        # OverflowError: datetime(10**20, 1, 1), or 9999-12-31 and a day.
+        except (IncorrectLookupParameters, OverflowError) as error:
             # Django shows the list unfiltered (?e=1); the message says why.
             self.message_user(
                 request,
@@ -71,7 +92,7 @@ class InputCheckingAdmin:
                 % {"error": str(error)[:300]},
                 messages.WARNING,
             )
-            raise
+            raise IncorrectLookupParameters(error) from error
 
     def response_action(self, request, queryset):
         selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
@@ -94,20 +115,6 @@ class InputCheckingAdmin:
             messages.ERROR,
         )
         return None  # the list again, with the message, as Django does with none ticked
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name in self.get_autocomplete_fields(request):
-            widget = CheckedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
-            kwargs.setdefault("widget", widget)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name in self.get_autocomplete_fields(request):
-            widget = CheckedAutocompleteSelectMultiple(
-                db_field, self.admin_site, using=kwargs.get("using")
-            )
-            kwargs.setdefault("widget", widget)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class CatalogAdminSite(admin.AdminSite):

@@ -9,6 +9,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from catalog.admin import HistoryAdmin
+from tests.test_admin import admin_url
 from vehicles.models import Brand
 
 MALFORMED = ["x", "1e5", "%s", "1\x00"]
@@ -31,10 +32,6 @@ def registered(app_label, model_name):
         for model, model_admin in admin.site._registry.items()
         if (model._meta.app_label, model._meta.model_name) == (app_label, model_name)
     )
-
-
-def admin_url(app_label, model_name, view, *args):
-    return reverse(f"admin:{app_label}_{model_name}_{view}", args=args)
 
 
 def messages_of(response):
