@@ -13,6 +13,7 @@ from django.contrib.messages import middleware as messages_middleware
 from django.contrib.messages.storage import default_storage
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
 from django.middleware import http, locale
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -121,10 +122,45 @@ class CSPMiddleware(csp_middleware.CSPMiddleware):
         return response
 
 
+# Django's choice of language (get_language_from_request, the path not looked at) and its
+# Vary header depend on a few strings alone, once the settings are read: each answer is
+# kept for the strings it was given (the client writes them: at most STRINGS_KEPT).
+STRINGS_KEPT = 512
+
+
+@functools.lru_cache(maxsize=STRINGS_KEPT)
+def language_for(cookie, accept_language):
+    """The language Django chooses for a request with this language cookie (or None) and
+    this Accept-Language header (or None)."""
+    request = HttpRequest()
+    if cookie is not None:
+        request.COOKIES[settings.LANGUAGE_COOKIE_NAME] = cookie
+    if accept_language is not None:
+        request.META["HTTP_ACCEPT_LANGUAGE"] = accept_language
+    return translation.get_language_from_request(request)
+
+
+@functools.lru_cache(maxsize=STRINGS_KEPT)
+def vary_with(vary, name):
+    """The Vary header Django's patch_vary_headers makes of `vary` (or None) and `name`."""
+    response = HttpResponse()
+    if vary is not None:
+        response.headers["Vary"] = vary
+    patch_vary_headers(response, (name,))
+    return response.headers["Vary"]
+
+
+@receiver(setting_changed)
+def forget_languages(setting, **kwargs):
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "LANGUAGE_COOKIE_NAME"):
+        language_for.cache_clear()
+
+
 class LocaleMiddleware(locale.LocaleMiddleware):
     """Django's. Where no URL pattern is language-prefixed (i18n_patterns; none here), it
     still looks for a language in the path twice a request, about a quarter of its time:
-    here it does not, and answers the same."""
+    here it does not, and answers the same. The language chosen for a cookie and an
+    Accept-Language header is kept (language_for), as is the Vary header (vary_with)."""
 
     def prefixed_patterns(self, request):
         urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
@@ -134,7 +170,10 @@ class LocaleMiddleware(locale.LocaleMiddleware):
     def process_request(self, request):
         if self.prefixed_patterns(request):
             return super().process_request(request)
-        language = translation.get_language_from_request(request)
+        language = language_for(
+            request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME),
+            request.META.get("HTTP_ACCEPT_LANGUAGE"),
+        )
         translation.activate(language)
         request.LANGUAGE_CODE = translation.to_language(language)  # get_language()'s answer
         return None
@@ -142,7 +181,7 @@ class LocaleMiddleware(locale.LocaleMiddleware):
     def process_response(self, request, response):
         if self.prefixed_patterns(request):
             return super().process_response(request, response)
-        patch_vary_headers(response, ("Accept-Language",))
+        response.headers["Vary"] = vary_with(response.headers.get("Vary"), "Accept-Language")
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
 

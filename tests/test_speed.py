@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from django.db import connection
+from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import Resolver404, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
@@ -532,3 +533,37 @@ def test_every_api_path_resolves_as_djangos_resolver_would():
 )
 def test_a_pattern_is_looked_up_by_the_first_segment_it_can_match(pattern, segment):
     assert first_segment(pattern) == segment
+
+
+@pytest.mark.parametrize("cookie", [None, "zh-hans", "en", "fr", "zh-cn", ""])
+@pytest.mark.parametrize(
+    "accept", [None, "", "zh-CN,zh;q=0.9", "fr-FR,fr;q=0.9,en;q=0.8", "*", "zh-Hant", "x" * 300]
+)
+def test_the_language_kept_for_a_cookie_and_header_is_djangos_choice(rf, settings, cookie, accept):
+    """The language middleware keeps the language chosen for a cookie and an
+    Accept-Language header, and the Vary header it makes; each is what Django's own
+    functions give for the same request, and a change of settings is followed."""
+    from django.utils.cache import patch_vary_headers
+    from django.utils.translation import get_language_from_request
+
+    from catalog.middleware import language_for, vary_with
+
+    def request():
+        made = rf.get("/api/v1/brands/", **({"HTTP_ACCEPT_LANGUAGE": accept} if accept else {}))
+        if accept == "":
+            made.META["HTTP_ACCEPT_LANGUAGE"] = ""
+        if cookie is not None:
+            made.COOKIES[settings.LANGUAGE_COOKIE_NAME] = cookie
+        return made
+
+    for _ in range(2):  # chosen, then kept
+        assert language_for(cookie, accept) == get_language_from_request(request())
+    settings.LANGUAGES = [("fr", "French"), ("en", "English")]
+    settings.LANGUAGE_CODE = "fr"
+    assert language_for(cookie, accept) == get_language_from_request(request())
+    for vary in [None, "Accept", "accept-language", "Accept, Cookie", "*"]:
+        response = HttpResponse()
+        if vary is not None:
+            response.headers["Vary"] = vary
+        patch_vary_headers(response, ("Accept-Language",))
+        assert vary_with(vary, "Accept-Language") == response.headers["Vary"]
