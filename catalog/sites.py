@@ -2,13 +2,20 @@
 model admin on it follows, the project's and its libraries' (auth, axes) alike: input no
 row can match (an id that cannot be a key, a NUL character, a year past the calendar) is
 answered as such (a message, or the admin's page for a list it cannot filter) instead of
-failing the query built from it."""
+failing the query built from it; and a change the database refuses after the admin's own
+checks passed (another change to the same rows saved in between) is undone whole and
+answered with a message."""
+
+import functools
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -69,6 +76,37 @@ class CheckedAutocompleteAdmin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+# What the database raises for a write the admin's checks let through: a unique or
+# check constraint, or a protected reference, met by another change saved in between.
+CONFLICTS = (IntegrityError, ProtectedError, RestrictedError)
+
+
+def undone_on_conflict(view):
+    """An admin view whose POST is one transaction: if the database refuses it as in
+    conflict with another change (CONFLICTS), every write of it is undone and the page is
+    shown again with a message saying so, rather than a server error."""
+
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        try:
+            with transaction.atomic():
+                return view(request, *args, **kwargs)
+        except CONFLICTS:
+            messages.error(
+                request,
+                gettext(
+                    "Nothing was saved: another change to the same records was saved at the "
+                    "same moment, and this one conflicts with it. Look at the page again, "
+                    "then repeat the change if it still applies."
+                ),
+            )
+            return HttpResponseRedirect(request.get_full_path())
+
+    return guarded
+
+
 class InputCheckingAdmin(CheckedAutocompleteAdmin):
     """An action on rows ticked in the list runs only on ids the list can have given:
     a malformed one is named in a message and nothing is changed, as when none is
@@ -76,7 +114,18 @@ class InputCheckingAdmin(CheckedAutocompleteAdmin):
     holding NUL (PostgreSQL refuses it in a query) or by a date past the calendar is
     answered as Django answers a filter it cannot apply (the list unfiltered, at ?e=1),
     and for any such filter a message over the list says why. Autocomplete fields use
-    the widgets above (CheckedAutocompleteAdmin)."""
+    the widgets above (CheckedAutocompleteAdmin). A form whose save the database refuses
+    as in conflict with another change is checked again once: it then names the conflict
+    as any form error, the entries kept (undone_on_conflict answers a second refusal)."""
+
+    def changeform_view(self, request, *args, **kwargs):
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except CONFLICTS:
+            if request.method != "POST":
+                raise
+            # Django's changeform_view is a transaction of its own: nothing of it is left.
+            return super().changeform_view(request, *args, **kwargs)
 
     def get_changelist_instance(self, request):
         try:
@@ -132,3 +181,7 @@ class CatalogAdminSite(admin.AdminSite):
                 {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
             )
         super().register(model_or_iterable, admin_class, **options)
+
+    def admin_view(self, view, cacheable=False):
+        """Django's, each POST one transaction, undone whole on a conflict."""
+        return super().admin_view(undone_on_conflict(view), cacheable)

@@ -1,0 +1,104 @@
+"""Two members of staff saving at the same moment: the admin's checks pass for both, and
+the database refuses the second write (a unique figure, a protected link). The second
+one is told so, with nothing of it saved, instead of a server error."""
+
+import contextlib
+from unittest import mock
+
+import pytest
+from django import forms
+from django.contrib.admin import ModelAdmin
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from catalog.admin import ManyToManyProtectedMixin, SlugRuleForm
+from catalog.models import CheckedModel, Source
+from tests.test_admin import form_data
+from vehicles.models import Delivery
+
+CONFLICT = (
+    "Nothing was saved: another change to the same records was saved at the same moment, "
+    "and this one conflicts with it. Look at the page again, then repeat the change if it "
+    "still applies."
+)
+
+
+@pytest.fixture
+def staff_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@contextlib.contextmanager
+def checks_see_nothing():
+    """The admin's checks of a new row's keys (the model's constraints, the made slug's
+    uniqueness) find no clash, whatever the database holds."""
+    with (
+        mock.patch.object(CheckedModel, "validate_constraints", return_value=None),
+        mock.patch.object(SlugRuleForm, "_post_clean", forms.ModelForm._post_clean),
+    ):
+        yield
+
+
+def checks_miss_first_time():
+    """checks_see_nothing() on the form's first pass only: as if the other change was saved
+    just after this form was checked and just before it was written."""
+    original = ModelAdmin._changeform_view
+    passes = []
+
+    def changeform(self, *args, **kwargs):
+        passes.append(1)
+        if len(passes) > 1:
+            return original(self, *args, **kwargs)
+        with checks_see_nothing():
+            return original(self, *args, **kwargs)
+
+    return mock.patch.object(ModelAdmin, "_changeform_view", changeform)
+
+
+def enter_hima_figure_again(staff_client, world, units, checks):
+    """A clerk enters HIMA's November 2025 figure, already stored, with `checks` in force;
+    the answer, and whether the number of figures stayed as it was."""
+    url = reverse("admin:vehicles_delivery_add")
+    data = form_data(staff_client.get(url))
+    data.update(alliance=world.hima.pk, month="2025-11", units=units)
+    figures = Delivery.objects.count()
+    with checks:
+        response = staff_client.post(url, data)
+    return response, Delivery.objects.count() == figures
+
+
+def test_a_figure_entered_twice_at_once_is_named_on_the_form_kept_as_typed(world, staff_client):
+    response, unchanged = enter_hima_figure_again(
+        staff_client, world, 123456, checks_miss_first_time()
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "__all__": ["This alliance already has a total for this month."]
+    }
+    assert 'name="units" value="123456"' in response.content.decode()
+    assert unchanged
+
+
+def test_a_conflict_the_second_check_misses_too_undoes_everything(world, staff_client):
+    response, unchanged = enter_hima_figure_again(staff_client, world, 7, checks_see_nothing())
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:vehicles_delivery_add")
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [CONFLICT]
+    assert unchanged
+
+
+def test_a_source_cited_while_it_was_being_deleted_stays(world, staff_client):
+    url = reverse("admin:catalog_source_delete", args=[world.src.pk])
+
+    def nothing_protected(self, objs, request):
+        return [], {}, set(), []
+
+    with mock.patch.object(ManyToManyProtectedMixin, "get_deleted_objects", nothing_protected):
+        response = staff_client.post(url, {"post": "yes"})
+    assert response.status_code == 302
+    assert response["Location"] == url
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [CONFLICT]
+    assert Source.objects.filter(pk=world.src.pk).exists()
+    page = staff_client.get(url)
+    assert "Cannot delete source" in page.content.decode()
