@@ -11,8 +11,9 @@ On SQLite, whose writers take turns, each row written replaces it at once.
 
 A GET answered in JSON, CSV or GraphML (not the browsable HTML, which shows who is
 signed in) is kept under the stamp, the day (answers about "current" facts change at
-midnight), the language, the format chosen and the absolute URL (answers' links are
-absolute), and given again, the same bytes and headers, while the stamp stays the same.
+midnight), the language, the format chosen and the URL as sent, host and scheme too
+(answers' links are absolute), and given again, the same bytes and headers, while the
+stamp stays the same.
 The stamp is read before anything else, so a kept answer is never older than its stamp.
 Only reads outside a transaction take part: a request that has written and not
 committed could otherwise keep what was never committed. The memory is bounded in bytes
@@ -225,8 +226,24 @@ def key_for(request):
         timezone.localdate(),
         translation.get_language(),
         request.accepted_media_type,
-        # Scheme and host too: an answer's links are absolute.
-        request.build_absolute_uri(),
+        *url_as_sent(request),
+    )
+
+
+def url_as_sent(request):
+    """What the request's absolute URL is made of, as the client sent it: scheme, host
+    headers, path and query (an answer's links are absolute, made from them). The same
+    strings make the same URL; reading them costs a fraction of building it, whose host
+    check Django's CommonMiddleware has made already."""
+    meta = request.META
+    return (
+        request.scheme,
+        meta.get("HTTP_X_FORWARDED_HOST") if settings.USE_X_FORWARDED_HOST else None,
+        meta.get("HTTP_X_FORWARDED_PORT") if settings.USE_X_FORWARDED_PORT else None,
+        meta.get("HTTP_HOST"),
+        meta.get("SERVER_NAME"),
+        meta.get("SERVER_PORT"),
+        request.get_full_path(),
     )
 
 

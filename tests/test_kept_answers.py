@@ -189,6 +189,34 @@ def test_each_host_gets_links_to_itself(world, client):
     assert client.get(AITO, HTTP_HOST="localhost").content == there.content
 
 
+def test_an_answer_is_kept_under_what_makes_its_links(rf, settings):
+    """Answers are kept under the URL as sent (scheme, host headers, path, query): any
+    two requests kept under the same strings have the same absolute URL, whichever way
+    the host and scheme arrive (forwarded headers trusted or not, a port, a proxy's
+    HTTPS header)."""
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    variants = [
+        {},
+        {"HTTP_HOST": "localhost"},
+        {"HTTP_HOST": "localhost:8000"},
+        {"HTTP_X_FORWARDED_HOST": "catalog.example"},
+        {"HTTP_X_FORWARDED_HOST": "catalog.example", "HTTP_X_FORWARDED_PORT": "8443"},
+        {"HTTP_X_FORWARDED_PROTO": "https"},
+        {"SERVER_PORT": "8080"},
+        {"SERVER_NAME": "internal", "SERVER_PORT": "81"},
+    ]
+    seen = {}
+    for forwarded in (False, True):
+        settings.USE_X_FORWARDED_HOST = settings.USE_X_FORWARDED_PORT = forwarded
+        for path in ("/api/v1/brands/aito/", "/api/v1/brands/?limit=5"):
+            for headers in variants:
+                request = rf.get(path, **headers)
+                url = request.build_absolute_uri()
+                assert seen.setdefault(answers.url_as_sent(request), url) == url
+    assert len(set(seen.values())) == 14
+
+
 def test_the_browsable_page_is_made_for_each_reader(world, client):
     client.get(AITO, HTTP_ACCEPT="text/html")
     _, queries = get(client, AITO, HTTP_ACCEPT="text/html")
