@@ -22,6 +22,7 @@ committed could otherwise keep what was never committed. The memory is bounded i
 
 import threading
 
+import psycopg
 from cachetools import LRUCache
 from django.apps import apps
 from django.conf import settings
@@ -30,6 +31,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.utils import timezone, translation
+from psycopg import pq
 
 from catalog.middleware import set_answer_etag
 
@@ -150,6 +152,7 @@ def read_stamp(using=None):
 
 
 STAMP_QUERY = f"SELECT stamp FROM {STAMP_TABLE}"  # noqa: S608 (a constant)
+STAMP_STATEMENT = STAMP_QUERY.encode()
 
 
 def stamp_on(using):
@@ -165,8 +168,23 @@ def stamp_on(using):
     else:
         using.ensure_connection()
         with using.wrap_database_errors:
+            if using.vendor == "postgresql":
+                return stamp_through_libpq(using.connection.pgconn)
             row = using.connection.execute(STAMP_QUERY).fetchone()
     return row[0] if row else None
+
+
+def stamp_through_libpq(pgconn):
+    """The stamp read by libpq itself (psycopg.pq, psycopg's documented wrapper of it): the
+    same statement and the same text, without making a cursor and loading a result through
+    it, which cost half as much again as the round trip on the reference machine. A
+    refusal or a dropped connection raises psycopg's OperationalError, as a cursor would."""
+    result = pgconn.exec_(STAMP_STATEMENT)
+    if result.status != pq.ExecStatus.TUPLES_OK:
+        raise psycopg.OperationalError(
+            (result.error_message or pgconn.error_message).decode(errors="replace").strip()
+        )
+    return result.get_value(0, 0).decode() if result.ntuples else None
 
 
 class KeptAnswers:
