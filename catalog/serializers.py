@@ -13,6 +13,8 @@ from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.utils import translation
+from django.utils.choices import CallableChoiceIterator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -137,6 +139,36 @@ def strict(field_class):
             )
             _strict_classes[field_class] = cls
     return _strict_classes[field_class]
+
+
+# The dicts a ChoiceField makes of choices given by a callable (a model field's, such as
+# the country list: 249 names translated and sorted, then made into three dicts): made once
+# per callable and language, {(callable, language): (grouped, flat, by string)}.
+_choices_made = {}
+
+
+class ChoiceField(serializers.ChoiceField):
+    """DRF's. Every serializer gets new fields made from the declared ones, each choice
+    field working out its choices again: for the country list that was most of making a
+    company's serializer. Choices given by a callable are worked out once per language,
+    as DRF works them out, and shared (they are only read)."""
+
+    def _set_choices(self, choices):
+        if not isinstance(choices, CallableChoiceIterator):
+            super()._set_choices(choices)
+            return
+        key = (choices.func, translation.get_language())
+        made = _choices_made.get(key)
+        if made is None:
+            super()._set_choices(choices)
+            made = _choices_made[key] = (
+                self.grouped_choices,
+                self._choices,
+                self.choice_strings_to_values,
+            )
+        self.grouped_choices, self._choices, self.choice_strings_to_values = made
+
+    choices = property(serializers.ChoiceField._get_choices, _set_choices)
 
 
 class ListOnlyRelatedField(serializers.ManyRelatedField):
@@ -444,6 +476,7 @@ class CatalogSerializer(PlannedRepresentation, serializers.ModelSerializer):
         models.DateTimeField: DateTimeField,
     }
     serializer_url_field = CatalogIdentityField
+    serializer_choice_field = ChoiceField
     sources = SourceSummaryField(
         many=True,
         required=False,

@@ -567,3 +567,28 @@ def test_the_language_kept_for_a_cookie_and_header_is_djangos_choice(rf, setting
             response.headers["Vary"] = vary
         patch_vary_headers(response, ("Accept-Language",))
         assert vary_with(vary, "Accept-Language") == response.headers["Vary"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_countrys_choices_are_worked_out_once_per_language_as_drf_would(language):
+    """A company's country field gets the choices DRF would work out from the model field
+    (names in the language asked for, in its order), worked out once and shared."""
+    from django.utils import translation
+    from rest_framework.serializers import ChoiceField
+
+    from partners.models import Company
+    from partners.serializers import CompanySerializer
+
+    def made_and_drfs():
+        made = CompanySerializer().fields["country"]
+        drfs = ChoiceField(choices=Company._meta.get_field("country").choices)
+        assert list(made.grouped_choices.items()) == list(drfs.grouped_choices.items())
+        assert made.choice_strings_to_values == drfs.choice_strings_to_values
+        return made
+
+    with translation.override(language):
+        first, again = made_and_drfs(), made_and_drfs()
+        assert first is not again
+        assert first.choices is again.choices
+        assert len(first.choices) > 200
+    assert first.grouped_choices["CN"] == {"en": "China", "zh-hans": "中国"}[language]
