@@ -2,9 +2,10 @@
 model admin on it follows, the project's and its libraries' (auth, axes) alike: input no
 row can match (an id that cannot be a key, a NUL character, a year past the calendar) is
 answered as such (a message, or the admin's page for a list it cannot filter) instead of
-failing the query built from it; and a change the database refuses after the admin's own
+failing the query built from it; a change the database refuses after the admin's own
 checks passed (another change to the same rows saved in between) is undone whole and
-answered with a message."""
+answered with a message; and the row a POST changes or deletes is locked first, so a
+change cannot write back a row someone deleted meanwhile."""
 
 import functools
 
@@ -117,6 +118,20 @@ class InputCheckingAdmin(CheckedAutocompleteAdmin):
     the widgets above (CheckedAutocompleteAdmin). A form whose save the database refuses
     as in conflict with another change is checked again once: it then names the conflict
     as any form error, the entries kept (undone_on_conflict answers a second refusal)."""
+
+    def get_object(self, request, object_id, from_field=None):
+        """Django's; for a POST, the row is then locked for the rest of the POST's
+        transaction and read again under the lock. A change saved while another person
+        deleted the row would otherwise write it back (Django saves a row its update did
+        not find as a new one); now it waits, and finds the row gone."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None or request.method != "POST":
+            return obj
+        if not transaction.get_connection().in_atomic_block:
+            return obj
+        if not self.model._base_manager.select_for_update().filter(pk=obj.pk).exists():
+            return None
+        return super().get_object(request, object_id, from_field)
 
     def changeform_view(self, request, *args, **kwargs):
         try:

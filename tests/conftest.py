@@ -5,6 +5,7 @@ import functools
 import importlib
 from types import SimpleNamespace
 
+import psycopg
 import pytest
 from django.apps import apps
 from django.conf import settings
@@ -330,3 +331,17 @@ def user_with(*codenames, username="editor"):
 def on_postgres():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+
+
+def another_connection(autocommit=False):
+    """A psycopg connection of its own to the test database (PostgreSQL): another client,
+    as a second worker or person would be."""
+    database = connection.settings_dict
+    return psycopg.connect(
+        host=database["HOST"] or "127.0.0.1",
+        port=database["PORT"] or 5432,
+        user=database["USER"],
+        password=database["PASSWORD"] or None,
+        dbname=database["NAME"],
+        autocommit=autocommit,
+    )

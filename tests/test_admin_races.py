@@ -3,6 +3,8 @@ the database refuses the second write (a unique figure, a protected link). The s
 one is told so, with nothing of it saved, instead of a server error."""
 
 import contextlib
+import threading
+import time
 from unittest import mock
 
 import pytest
@@ -13,6 +15,7 @@ from django.urls import reverse
 
 from catalog.admin import ManyToManyProtectedMixin, SlugRuleForm
 from catalog.models import CheckedModel, Source
+from tests.conftest import another_connection
 from tests.test_admin import form_data
 from vehicles.models import Delivery
 
@@ -102,3 +105,37 @@ def test_a_source_cited_while_it_was_being_deleted_stays(world, staff_client):
     assert Source.objects.filter(pk=world.src.pk).exists()
     page = staff_client.get(url)
     assert "Cannot delete source" in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_deleted_while_it_was_being_changed_stays_deleted(admin_client, on_postgres):
+    """One person deletes a source while another saves a change to it: the change waits
+    for the deletion, then finds the row gone and says so; it does not write it back."""
+    source = Source.objects.create(
+        slug="short-lived",
+        title="Short-lived",
+        publisher="Example Press",
+        url="https://example.org/x",
+    )
+    url = reverse("admin:catalog_source_change", args=[source.pk])
+    data = form_data(admin_client.get(url))
+    data["title"] = "Changed meanwhile"
+    deleting = threading.Event()
+
+    def delete_and_commit_later():
+        with another_connection() as other:
+            other.execute("DELETE FROM catalog_source WHERE id = %s", [source.pk])
+            deleting.set()
+            time.sleep(0.5)  # the change is sent while the deletion is not yet committed
+            other.commit()
+
+    deleter = threading.Thread(target=delete_and_commit_later)
+    deleter.start()
+    assert deleting.wait(10)
+    response = admin_client.post(url, data)
+    deleter.join()
+    assert response.status_code == 302
+    assert "Perhaps it was deleted?" in " ".join(
+        str(m) for m in get_messages(response.wsgi_request)
+    )
+    assert not Source.objects.filter(pk=source.pk).exists()

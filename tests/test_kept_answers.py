@@ -6,7 +6,6 @@ These tests commit their writes (a kept answer is only used outside a transactio
 import datetime
 import json
 
-import psycopg
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection, transaction
@@ -16,7 +15,7 @@ from catalog import answers
 from catalog.models import ApiToken, Source
 from catalog.views import etag_of
 from partners.models import Company
-from tests.conftest import user_with
+from tests.conftest import another_connection, user_with
 from vehicles.models import Brand, Delivery, VehicleModel
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -319,15 +318,7 @@ def test_the_stamp_stands_for_the_health_check_and_a_dropped_connection_is_repla
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         [pid] = cursor.fetchone()
-    database = connection.settings_dict
-    with psycopg.connect(
-        host=database["HOST"] or "127.0.0.1",
-        port=database["PORT"] or 5432,
-        user=database["USER"],
-        password=database["PASSWORD"] or None,
-        dbname=database["NAME"],
-        autocommit=True,
-    ) as admin:
+    with another_connection(autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [pid])
     connection.health_check_done = False
     again = client.get(AITO)
