@@ -79,16 +79,23 @@ class BulkWriteMixin:
             )
         model = self.get_queryset().model
         slugs = [item.get("slug") for item in items if isinstance(item, dict)]
-        stored = {
-            obj.slug: obj
-            for obj in self.get_queryset().filter(slug__in=[s for s in slugs if isinstance(s, str)])
-        }
-        if stored:
-            permission = f"{model._meta.app_label}.change_{model._meta.model_name}"
-            if not request.user.has_perm(permission):
-                raise PermissionDenied(gettext("Updating stored rows needs the change permission."))
         errors, saved, updated = {}, [], False
         with transaction.atomic():
+            # The stored rows are read locked, in the write's transaction: one deleted or
+            # changed meanwhile is seen as it now is (a deleted one made again as new,
+            # never written back under its old id, nor compared as it was).
+            stored = {
+                obj.slug: obj
+                for obj in self.get_queryset()
+                .select_for_update(of=("self",))
+                .filter(slug__in=[s for s in slugs if isinstance(s, str)])
+            }
+            if stored:
+                permission = f"{model._meta.app_label}.change_{model._meta.model_name}"
+                if not request.user.has_perm(permission):
+                    raise PermissionDenied(
+                        gettext("Updating stored rows needs the change permission.")
+                    )
             for index, item in enumerate(items):
                 if not isinstance(item, dict):
                     errors[str(index)] = {"non_field_errors": [gettext("Expected an object.")]}

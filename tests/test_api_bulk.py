@@ -2,11 +2,15 @@
 endpoint creates (or, for stored slugs, updates) every row, or none of them, with each
 refused item's errors under its position in the list."""
 
+import datetime
 import json
+import threading
+import time
 
 import pytest
 
 from catalog.models import ChangeRecord
+from tests.conftest import another_connection
 from tests.test_api_write import token_for  # noqa: F401  (fixture)
 from vehicles.models import Delivery
 
@@ -88,3 +92,38 @@ def test_an_empty_or_oversized_list_is_refused(world, client, clerk_auth):
     assert post(client, many, clerk_auth).json()["errors"] == {
         "non_field_errors": ["Send at most 500 items at once."]
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_figure_deleted_while_it_is_pushed_again_is_made_anew(
+    world, client, clerk_auth, on_postgres
+):
+    """A partner app pushes a figure while someone deletes it: the push waits for the
+    deletion and then makes the figure again as new (201), instead of writing the deleted
+    row back under its old id as an update."""
+    figure = Delivery.objects.create(
+        alliance=world.hima, month=datetime.date(2024, 3, 1), units=100, slug="hima-2024-03"
+    )
+    links = Delivery.sources.through._meta.db_table
+    deleting = threading.Event()
+    # Once first, so the push below is not slowed by the process's first request.
+    warm_up = [{"alliance": "hima", "month": "2024-02", "units": 1}]
+    assert post(client, warm_up, clerk_auth).status_code == 201
+
+    def delete_and_commit_later():
+        with another_connection() as other:
+            other.execute(f"DELETE FROM {links} WHERE delivery_id = %s", [figure.pk])  # noqa: S608
+            other.execute("DELETE FROM vehicles_delivery WHERE id = %s", [figure.pk])
+            deleting.set()
+            time.sleep(1)  # the push arrives while the deletion is not yet committed
+            other.commit()
+
+    deleter = threading.Thread(target=delete_and_commit_later)
+    deleter.start()
+    assert deleting.wait(10)
+    body = [{"slug": "hima-2024-03", "alliance": "hima", "month": "2024-03", "units": 120}]
+    response = post(client, body, clerk_auth)
+    deleter.join()
+    assert response.status_code == 201, response.json()
+    again = Delivery.objects.get(slug="hima-2024-03")
+    assert (again.units, again.pk != figure.pk) == (120, True)
