@@ -10,7 +10,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import UniqueConstraint
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.urls import NoReverseMatch, reverse
@@ -360,6 +360,17 @@ class ModelRulesInlineFormSet(forms.BaseInlineFormSet):
         super().__init__(*args, **kwargs)
         label_autocomplete_choices(self.forms)
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # A row sent back that the page's object no longer has: Django's words for it
+        # ("Select a valid choice") name no choice the person made.
+        key = form.fields.get(self.model._meta.pk.name)
+        if key is not None:
+            key.error_messages["invalid_choice"] = gettext(
+                "This row is no longer stored here: someone deleted or moved it meanwhile. "
+                "Reload the page to see the rows as they are."
+            )
+
     def clean(self):
         super().clean()
         fk_name = self.fk.name
@@ -439,10 +450,16 @@ class CatalogInline(SlugRuleAdminMixin, KnownChoicesAdminMixin, admin.TabularInl
         return formset
 
     def get_queryset(self, request):
+        """The rows joined and fetched as above; for a POST, locked for its transaction
+        (catalog.sites.undone_on_conflict), as the page's own row is: a row someone
+        deleted meanwhile is then found gone, not written back by the save."""
         model = self.model
         related = [field.name for field in model._meta.fields if field.is_relation]
         many = [field.name for field in model._meta.many_to_many]
-        return super().get_queryset(request).select_related(*related).prefetch_related(*many)
+        queryset = super().get_queryset(request).select_related(*related).prefetch_related(*many)
+        if request.method == "POST" and transaction.get_connection().in_atomic_block:
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset
 
 
 class SourcedInline(CatalogInline):

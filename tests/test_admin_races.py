@@ -17,12 +17,18 @@ from catalog.admin import ManyToManyProtectedMixin, SlugRuleForm
 from catalog.models import CheckedModel, Source
 from tests.conftest import another_connection
 from tests.test_admin import form_data
-from vehicles.models import Delivery
+from tests.test_admin_inlines import change_url, inline_errors, page_data
+from vehicles.models import AllianceMembership, Delivery
 
 CONFLICT = (
     "Nothing was saved: another change to the same records was saved at the same moment, "
     "and this one conflicts with it. Look at the page again, then repeat the change if it "
     "still applies."
+)
+
+GONE = (
+    "This row is no longer stored here: someone deleted or moved it meanwhile. "
+    "Reload the page to see the rows as they are."
 )
 
 
@@ -139,3 +145,44 @@ def test_a_row_deleted_while_it_was_being_changed_stays_deleted(admin_client, on
         str(m) for m in get_messages(response.wsgi_request)
     )
     assert not Source.objects.filter(pk=source.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_deleted_while_its_inline_was_being_changed_stays_deleted(
+    world, admin_client, on_postgres
+):
+    """One person deletes AITO's HIMA membership on its own page while another saves a
+    change to it on HIMA's page: the save waits, finds the row gone and says so; the
+    membership is not written back."""
+    membership = world.aito_hima
+    url = change_url(world.hima)
+    data = page_data(admin_client.get(url))
+    row = next(
+        key
+        for key, value in data.items()
+        if key.startswith("memberships-") and key.endswith("-id") and value == str(membership.pk)
+    )
+    data[row.replace("-id", "-note")] = "Changed meanwhile"
+    links = AllianceMembership.sources.through._meta.db_table
+    deleting = threading.Event()
+
+    def delete_and_commit_later():
+        with another_connection() as other:
+            other.execute(
+                f"DELETE FROM {links} WHERE alliancemembership_id = %s",  # noqa: S608
+                [membership.pk],
+            )
+            other.execute("DELETE FROM vehicles_alliancemembership WHERE id = %s", [membership.pk])
+            deleting.set()
+            time.sleep(1)  # the change is sent while the deletion is not yet committed
+            other.commit()
+
+    deleter = threading.Thread(target=delete_and_commit_later)
+    deleter.start()
+    assert deleting.wait(10)
+    response = admin_client.post(url, data)
+    deleter.join()
+    assert response.status_code == 200
+    shown, _ = inline_errors(response, row.split("-")[0])
+    assert shown == [(0, [GONE])]
+    assert not AllianceMembership.objects.filter(pk=membership.pk).exists()
