@@ -1,8 +1,11 @@
 """Shared test data: a small, hand-built slice of the ecosystem whose answers are known."""
 
+import contextlib
 import datetime
 import functools
 import importlib
+import threading
+import time
 from types import SimpleNamespace
 
 import psycopg
@@ -331,6 +334,39 @@ def user_with(*codenames, username="editor"):
 def on_postgres():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+
+
+@contextlib.contextmanager
+def deleted_meanwhile(obj):
+    """Another client deletes `obj`'s row and its to-many links, and commits a second
+    after the block has begun: inside it, the deletion is made but not yet committed, as
+    when two people work at once (PostgreSQL)."""
+    model = type(obj)
+    statements = [
+        (
+            f"DELETE FROM {field.remote_field.through._meta.db_table} "  # noqa: S608
+            f"WHERE {field.m2m_column_name()} = %s"
+        )
+        for field in model._meta.many_to_many
+    ]
+    statements.append(f"DELETE FROM {model._meta.db_table} WHERE {model._meta.pk.column} = %s")  # noqa: S608
+    deleting = threading.Event()
+
+    def delete_and_commit_later():
+        with another_connection() as other:
+            for statement in statements:
+                other.execute(statement, [obj.pk])
+            deleting.set()
+            time.sleep(1)
+            other.commit()
+
+    deleter = threading.Thread(target=delete_and_commit_later)
+    deleter.start()
+    try:
+        assert deleting.wait(10)
+        yield
+    finally:
+        deleter.join()
 
 
 def another_connection(autocommit=False):

@@ -3,8 +3,6 @@ the database refuses the second write (a unique figure, a protected link). The s
 one is told so, with nothing of it saved, instead of a server error."""
 
 import contextlib
-import threading
-import time
 from unittest import mock
 
 import pytest
@@ -15,7 +13,7 @@ from django.urls import reverse
 
 from catalog.admin import ManyToManyProtectedMixin, SlugRuleForm
 from catalog.models import CheckedModel, Source
-from tests.conftest import another_connection
+from tests.conftest import deleted_meanwhile
 from tests.test_admin import form_data
 from tests.test_admin_inlines import change_url, inline_errors, page_data
 from vehicles.models import AllianceMembership, Delivery
@@ -126,20 +124,8 @@ def test_a_row_deleted_while_it_was_being_changed_stays_deleted(admin_client, on
     url = reverse("admin:catalog_source_change", args=[source.pk])
     data = form_data(admin_client.get(url))
     data["title"] = "Changed meanwhile"
-    deleting = threading.Event()
-
-    def delete_and_commit_later():
-        with another_connection() as other:
-            other.execute("DELETE FROM catalog_source WHERE id = %s", [source.pk])
-            deleting.set()
-            time.sleep(0.5)  # the change is sent while the deletion is not yet committed
-            other.commit()
-
-    deleter = threading.Thread(target=delete_and_commit_later)
-    deleter.start()
-    assert deleting.wait(10)
-    response = admin_client.post(url, data)
-    deleter.join()
+    with deleted_meanwhile(source):
+        response = admin_client.post(url, data)
     assert response.status_code == 302
     assert "Perhaps it was deleted?" in " ".join(
         str(m) for m in get_messages(response.wsgi_request)
@@ -163,25 +149,8 @@ def test_a_row_deleted_while_its_inline_was_being_changed_stays_deleted(
         if key.startswith("memberships-") and key.endswith("-id") and value == str(membership.pk)
     )
     data[row.replace("-id", "-note")] = "Changed meanwhile"
-    links = AllianceMembership.sources.through._meta.db_table
-    deleting = threading.Event()
-
-    def delete_and_commit_later():
-        with another_connection() as other:
-            other.execute(
-                f"DELETE FROM {links} WHERE alliancemembership_id = %s",  # noqa: S608
-                [membership.pk],
-            )
-            other.execute("DELETE FROM vehicles_alliancemembership WHERE id = %s", [membership.pk])
-            deleting.set()
-            time.sleep(1)  # the change is sent while the deletion is not yet committed
-            other.commit()
-
-    deleter = threading.Thread(target=delete_and_commit_later)
-    deleter.start()
-    assert deleting.wait(10)
-    response = admin_client.post(url, data)
-    deleter.join()
+    with deleted_meanwhile(membership):
+        response = admin_client.post(url, data)
     assert response.status_code == 200
     shown, _ = inline_errors(response, row.split("-")[0])
     assert shown == [(0, [GONE])]

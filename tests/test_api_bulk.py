@@ -4,13 +4,11 @@ refused item's errors under its position in the list."""
 
 import datetime
 import json
-import threading
-import time
 
 import pytest
 
 from catalog.models import ChangeRecord
-from tests.conftest import another_connection
+from tests.conftest import deleted_meanwhile
 from tests.test_api_write import token_for  # noqa: F401  (fixture)
 from vehicles.models import Delivery
 
@@ -104,26 +102,12 @@ def test_a_figure_deleted_while_it_is_pushed_again_is_made_anew(
     figure = Delivery.objects.create(
         alliance=world.hima, month=datetime.date(2024, 3, 1), units=100, slug="hima-2024-03"
     )
-    links = Delivery.sources.through._meta.db_table
-    deleting = threading.Event()
     # Once first, so the push below is not slowed by the process's first request.
     warm_up = [{"alliance": "hima", "month": "2024-02", "units": 1}]
     assert post(client, warm_up, clerk_auth).status_code == 201
-
-    def delete_and_commit_later():
-        with another_connection() as other:
-            other.execute(f"DELETE FROM {links} WHERE delivery_id = %s", [figure.pk])  # noqa: S608
-            other.execute("DELETE FROM vehicles_delivery WHERE id = %s", [figure.pk])
-            deleting.set()
-            time.sleep(1)  # the push arrives while the deletion is not yet committed
-            other.commit()
-
-    deleter = threading.Thread(target=delete_and_commit_later)
-    deleter.start()
-    assert deleting.wait(10)
     body = [{"slug": "hima-2024-03", "alliance": "hima", "month": "2024-03", "units": 120}]
-    response = post(client, body, clerk_auth)
-    deleter.join()
+    with deleted_meanwhile(figure):
+        response = post(client, body, clerk_auth)
     assert response.status_code == 201, response.json()
     again = Delivery.objects.get(slug="hima-2024-03")
     assert (again.units, again.pk != figure.pk) == (120, True)
