@@ -17,7 +17,7 @@ import sqlite3
 from functools import reduce
 
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -249,10 +249,12 @@ class CatalogResource(resources.ModelResource):
         self.file_name = ""
         self.user = None
 
-    def import_data(self, dataset, **kwargs):
+    def import_data(self, dataset, dry_run=False, **kwargs):
         # All or nothing: a row found invalid at the confirm step rolls back the others.
         kwargs.setdefault("rollback_on_validation_errors", True)
-        return super().import_data(dataset, **kwargs)
+        # An import that writes reads the stored rows locked (read_stored); a preview not.
+        self.writes = not dry_run
+        return super().import_data(dataset, dry_run=dry_run, **kwargs)
 
     def before_import(self, dataset, **kwargs):
         self.file_name = kwargs.get("file_name") or ""
@@ -328,11 +330,16 @@ class CatalogResource(resources.ModelResource):
                 carried = 0
             queries[-1].append(condition)
             carried += count
+        queryset = self.get_queryset()
+        if getattr(self, "writes", False) and transaction.get_connection().in_atomic_block:
+            # Locked for the import's transaction: a row someone deletes meanwhile is
+            # found gone (and made again from the file), not updated unseen, and one
+            # changed meanwhile is compared as it now is.
+            queryset = queryset.select_for_update(of=("self",))
         stored = []
         for query in filter(None, queries):
             stored += (
-                self.get_queryset()
-                .filter(reduce(operator.or_, query))
+                queryset.filter(reduce(operator.or_, query))
                 .select_related(*relations)
                 .prefetch_related(*many)
             )

@@ -14,6 +14,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from catalog.models import ChangeRecord, Source
+from tests.conftest import deleted_meanwhile
 from vehicles.models import AllianceMembership, Delivery, Partnership, VehicleModel
 
 CSV, XLSX, JSON = "0", "1", "2"  # the admin's format choices, in catalog.resources.FORMATS
@@ -346,3 +347,22 @@ def test_a_tampered_confirmation_imports_nothing_and_names_the_field(
     (message,) = [str(message) for message in tampered.context["messages"]]
     assert message.startswith(f"Nothing was imported: {problem}")
     assert Delivery.objects.count() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_figure_deleted_while_its_correction_is_imported_is_made_anew(
+    world, clerk_client, on_postgres
+):
+    """A clerk confirms a correction while someone deletes that figure: the import waits
+    for the deletion, then makes the figure again from the file (logged as created), not
+    'changed' on a row that is gone."""
+    table = "slug,alliance,month,units,precision\nhima-2025-11,hima,2025-11,81900,exact\n"
+    response = preview(clerk_client, "delivery", "correction.csv", table)
+    assert totals(response) == {"update": 1}
+    figure = Delivery.objects.get(slug="hima-2025-11")
+    with deleted_meanwhile(figure):
+        assert confirm(clerk_client, "delivery", response).status_code == 302
+    again = Delivery.objects.get(slug="hima-2025-11")
+    assert (again.units, again.pk != figure.pk) == (81900, True)
+    record = ChangeRecord.objects.get(channel="import")
+    assert (record.action, record.note) == ("created", "correction.csv")
