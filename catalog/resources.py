@@ -248,12 +248,12 @@ class CatalogResource(resources.ModelResource):
         super().__init__(**kwargs)
         self.file_name = ""
         self.user = None
+        self.writes = False  # an import that writes reads the stored rows locked
 
     def import_data(self, dataset, dry_run=False, **kwargs):
         # All or nothing: a row found invalid at the confirm step rolls back the others.
         kwargs.setdefault("rollback_on_validation_errors", True)
-        # An import that writes reads the stored rows locked (read_stored); a preview not.
-        self.writes = not dry_run
+        self.writes = not dry_run  # a preview does not lock (read_stored)
         return super().import_data(dataset, dry_run=dry_run, **kwargs)
 
     def before_import(self, dataset, **kwargs):
@@ -331,7 +331,7 @@ class CatalogResource(resources.ModelResource):
             queries[-1].append(condition)
             carried += count
         queryset = self.get_queryset()
-        if getattr(self, "writes", False) and transaction.get_connection().in_atomic_block:
+        if self.writes and transaction.get_connection().in_atomic_block:
             # Locked for the import's transaction: a row someone deletes meanwhile is
             # found gone (and made again from the file), not updated unseen, and one
             # changed meanwhile is compared as it now is.
