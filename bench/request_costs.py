@@ -1,18 +1,26 @@
 """What each middleware and each stage of a DRF view costs a request, in process.
 
     .venv/bin/python bench/request_costs.py [URL] [--requests 20000]
+    .venv/bin/python bench/request_costs.py [URL] --leave-out [--rounds 25]
 
 Calls Django's WSGI handler directly (no server, no network) with the benchmark's
 settings, a timer around every middleware and around the stages of DRF's APIView, and
 prints microseconds per request: each middleware's own time (its time less that of
 everything inside it) and the view's stages. The throttle counts in Redis when
 REDIS_URL is set, else in local memory. Figures only: nothing is asserted.
+
+--leave-out builds one handler per middleware with that middleware left out (the
+session middleware with the two that need it), times them in interleaved rounds
+against the whole list and against none, and prints what leaving each out saves. These
+marginal costs are two to three times the timed own-times: code left out also stops
+crowding the processor's caches for the code that remains.
 """
 
 import argparse
 import gc
 import io
 import os
+import statistics
 import sys
 import time
 import warnings
@@ -84,12 +92,66 @@ def environ(path):
     }
 
 
+# Middleware that cannot run without the one before them in this list.
+NEEDS = {
+    "django.contrib.sessions.middleware.SessionMiddleware": (
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "catalog.middleware.MessageMiddleware",
+    )
+}
+
+
+def leave_out(url, rounds, per_round=1000):
+    """Median microseconds a request with the whole list, with none, and with each
+    middleware (and those that need it) left out, timed in interleaved rounds."""
+    from django.test.utils import override_settings
+
+    whole = list(settings.MIDDLEWARE)
+    variants = {"the whole list": whole, "no middleware": []}
+    for path in whole:
+        if any(path in needed for needed in NEEDS.values()):
+            continue
+        dropped = {path, *NEEDS.get(path, ())}
+        name = " + ".join(sorted(m.rsplit(".", 1)[1] for m in dropped))
+        variants[name] = [m for m in whole if m not in dropped]
+    handlers = {}
+    for name, middleware in variants.items():
+        with override_settings(MIDDLEWARE=middleware):
+            handlers[name] = WSGIHandler()
+
+    def start_response(status, headers, exc_info=None):
+        pass
+
+    for handler in handlers.values():
+        for _ in range(300):
+            handler(environ(url), start_response).close()
+    gc.freeze()
+    times = {name: [] for name in handlers}
+    for _ in range(rounds):
+        for name, handler in handlers.items():
+            started = time.perf_counter_ns()
+            for _ in range(per_round):
+                handler(environ(url), start_response).close()
+            times[name].append((time.perf_counter_ns() - started) / per_round / 1000)
+    medians = {name: statistics.median(spent) for name, spent in times.items()}
+    whole_us = medians.pop("the whole list")
+    print(f"{url}: {whole_us:.1f} us a request with every middleware, median of {rounds} rounds")
+    print("left out (us saved a request):")
+    print(f"  {'every middleware':60s} {whole_us - medians.pop('no middleware'):7.1f}")
+    for name, us in medians.items():
+        print(f"  {name:60s} {whole_us - us:7.1f}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("url", nargs="?", default="/bench/hello/project/")
     parser.add_argument("--requests", type=int, default=20000)
+    parser.add_argument("--leave-out", action="store_true")
+    parser.add_argument("--rounds", type=int, default=25)
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # no collected static files: whitenoise warns
+    if args.leave_out:
+        return leave_out(args.url, args.rounds)
     instrument()
     handler = WSGIHandler()
     handler._get_response = timed("view", handler._get_response)
