@@ -12,9 +12,10 @@ import functools
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views import main as changelist
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, OperationalError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext, ngettext
@@ -108,12 +109,66 @@ def undone_on_conflict(view):
     return guarded
 
 
+# The parameters of a list's address that are not lookups: the admin's own (showing all,
+# ordering, paging, search, popups, facets, the error flag).
+LIST_CONTROLS = frozenset(
+    (
+        changelist.ALL_VAR,
+        changelist.ORDER_VAR,
+        changelist.PAGE_VAR,
+        changelist.SEARCH_VAR,
+        changelist.IS_POPUP_VAR,
+        changelist.TO_FIELD_VAR,
+        changelist.IS_FACETS_VAR,
+        changelist.ERROR_FLAG,
+    )
+)
+# What a lookup in a list's address can make its query fail with once the query is
+# compiled or run, after Django has checked the filter as it was built: a year past the
+# calendar (`created__year=99999`, ValueError; `__iso_year`, ValueError; 10**20,
+# OverflowError), a range of one value (checked before: check_ranges), a regular expression
+# the database cannot read (`slug__regex=(`: DataError from PostgreSQL, OperationalError
+# from SQLite's regexp function).
+LOOKUP_QUERY_ERRORS = (
+    ValueError,
+    TypeError,
+    IndexError,
+    OverflowError,
+    DataError,
+    OperationalError,
+)
+
+
+def has_lookups(request):
+    return any(name not in LIST_CONTROLS for name in request.GET)
+
+
+def check_ranges(request):
+    """A range lookup is given its two ends, separated by a comma: with any other number
+    Django's query fails (one value) or names a character of it as a bad value."""
+    for name, values in request.GET.lists():
+        if name.endswith("__range") and any(value.count(",") != 1 for value in values):
+            raise IncorrectLookupParameters(
+                gettext("%(name)s is a range: give its two ends separated by a comma")
+                % {"name": name}
+            )
+
+
+def lookup_failure(error):
+    """What to tell of a lookup's query failing, where the error's own words say little."""
+    if isinstance(error, OperationalError):  # SQLite's own functions (regexp, dates)
+        return gettext("the database could not apply a value, such as a regular expression")
+    return error
+
+
 class InputCheckingAdmin(CheckedAutocompleteAdmin):
     """An action on rows ticked in the list runs only on ids the list can have given:
     a malformed one is named in a message and nothing is changed, as when none is
     ticked (Django would fail building `pk__in` from it). A list filtered by a value
-    holding NUL (PostgreSQL refuses it in a query) or by a date past the calendar is
-    answered as Django answers a filter it cannot apply (the list unfiltered, at ?e=1),
+    holding NUL (PostgreSQL refuses it in a query), a range not of two ends, or any
+    lookup whose query fails once compiled or run (a year past the calendar, a regular
+    expression the database cannot read) is answered as Django answers a filter it
+    cannot apply (the list unfiltered, at ?e=1),
     and for any such filter a message over the list says why. Autocomplete fields use
     the widgets above (CheckedAutocompleteAdmin). A form whose save the database refuses
     as in conflict with another change is checked again once: it then names the conflict
@@ -146,9 +201,16 @@ class InputCheckingAdmin(CheckedAutocompleteAdmin):
         try:
             if any("\x00" in value for _, values in request.GET.lists() for value in values):
                 raise IncorrectLookupParameters("a filter value holds a NUL character")
-            return super().get_changelist_instance(request)
-        # OverflowError: datetime(10**20, 1, 1), or 9999-12-31 and a day.
-        except (IncorrectLookupParameters, OverflowError) as error:
+            if not has_lookups(request):
+                return super().get_changelist_instance(request)
+            check_ranges(request)
+            try:
+                # A savepoint: a query PostgreSQL refused leaves a POST's transaction usable.
+                with transaction.atomic():
+                    return super().get_changelist_instance(request)
+            except LOOKUP_QUERY_ERRORS as error:
+                raise IncorrectLookupParameters(lookup_failure(error)) from error
+        except IncorrectLookupParameters as error:
             # Django shows the list unfiltered (?e=1); the message says why.
             self.message_user(
                 request,
