@@ -33,6 +33,7 @@ from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from catalog.page_values import paginate_with_values
+from catalog.parsers import SURROGATE
 from catalog.values import parse_integer
 
 MAX_OFFSET = 10**9
@@ -57,6 +58,14 @@ def planner_estimate(queryset):
     if isinstance(plan, str):
         plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def is_position(value):
+    """Whether a cursor's value can be one a walk wrote: the text of a slug, a name or a
+    date (`encode`), or an id. No order a walk follows has a term that can be null."""
+    if isinstance(value, str):  # no database takes NUL or a lone surrogate in a query
+        return "\x00" not in value and not SURROGATE.search(value)
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def page_of(queryset, start, stop):
@@ -262,7 +271,11 @@ class CatalogPagination(LimitOffsetPagination):
             values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         except (ValueError, binascii.Error, UnicodeError):
             raise error from None
-        if not isinstance(values, list) or len(values) != len(terms):
+        if (
+            not isinstance(values, list)
+            or len(values) != len(terms)
+            or not all(is_position(value) for value in values)
+        ):
             raise error
         return values, error
 
@@ -277,7 +290,7 @@ class CatalogPagination(LimitOffsetPagination):
                 field = field.related_model._meta.get_field(part)
             try:
                 parsed.append(field.to_python(value))
-            except (DjangoValidationError, TypeError, ValueError):
+            except (DjangoValidationError, TypeError, ValueError, OverflowError):
                 raise error from None
         condition = Q()
         for index, ((name, descending), value) in enumerate(zip(terms, parsed, strict=True)):

@@ -1,6 +1,7 @@
 """JSON bodies with limits: no request can exhaust memory or the parser's recursion."""
 
 import json
+import re
 
 from django.conf import settings
 from django.utils.translation import gettext
@@ -22,6 +23,29 @@ def depth(value, limit):
             children = node.values() if isinstance(node, dict) else node
             stack.extend((child, level + 1) for child in children)
     return deepest
+
+
+# A surrogate code point written as a JSON escape (the only way one can reach a string:
+# UTF-8 itself cannot carry one), and one left in a string once pairs are joined.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(value):
+    """The first string (key or value) in `value` holding a surrogate code point that
+    no escape beside it made into a character (`"\\ud800"` alone), else None."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if SURROGATE.search(node):
+                return node
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return None
 
 
 class DuplicateKey(ValueError):
@@ -71,5 +95,14 @@ class LimitedJSONParser(JSONParser):
         if depth(data, MAX_NESTING) > MAX_NESTING:
             raise exceptions.ParseError(
                 gettext("JSON nests deeper than %(levels)s levels.") % {"levels": MAX_NESTING}
+            )
+        if SURROGATE_ESCAPE.search(text) and lone_surrogate(data) is not None:
+            raise exceptions.ParseError(
+                gettext(
+                    "A string holds half of a surrogate pair (an escape from \\ud800 to "
+                    "\\udfff without its other half): it is not text. Send characters as "
+                    "UTF-8, or escape each one outside the Basic Multilingual Plane as a "
+                    "whole pair."
+                )
             )
         return data

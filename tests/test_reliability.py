@@ -97,6 +97,12 @@ def test_stale_delete_is_refused(world, client, editor):
         (json.dumps({"name": "Big", "group": "ser\u0000es"}), 400),
         (json.dumps({"name": "Big", "group": "\ud800"}), 400),
         (json.dumps({"name": "Big", "group": "seres", "sources": ["a\u0000"]}), 400),
+        # Half a surrogate pair is no character: in any string, key or value, at any depth.
+        (json.dumps({"name": "Big\ud800", "group": "seres"}), 400),
+        (json.dumps({"name": "Big", "group": "seres", "description": "\udfff!"}), 400),
+        (json.dumps({"name": "Big", "group": "seres", "\ud83d": 1}), 400),
+        (json.dumps([{"name": "Big", "group": "seres", "description": "\ud83d"}]), 400),
+        ('{"name": "Big\\ud800", "group": "seres", "description": "\\udc00\\ud800"}', 400),
     ],
 )
 def test_hostile_bodies_get_a_4xx_and_change_nothing(world, client, editor, body, status):
@@ -105,6 +111,14 @@ def test_hostile_bodies_get_a_4xx_and_change_nothing(world, client, editor, body
     assert response.status_code == status, response.content[:200]
     assert response.json()["status"] == status
     assert list(world.aito.__class__.objects.values_list("slug", flat=True)) == before
+
+
+def test_a_character_escaped_as_a_whole_surrogate_pair_is_written(world, client, editor):
+    body = json.dumps({"name": "Big 😀", "group": "seres"})  # ensure_ascii: "\ud83d\ude00"
+    assert "\\ud83d\\ude00" in body
+    response = client.post("/api/v1/brands/", body, content_type="application/json", **editor)
+    assert response.status_code == 201, response.content[:200]
+    assert world.aito.__class__.objects.get(slug=response.json()["slug"]).name == "Big 😀"
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,14 @@
 filters built from what a request gives, one Redis round trip per throttle check, and
 default orders that the database reads from an index."""
 
+import base64
 import json
 import uuid
+from pathlib import Path
 from unittest import mock
 
 import pytest
+import yaml
 from django.db import connection
 from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
@@ -88,6 +91,32 @@ def test_a_cursor_does_not_combine_with_offset_or_ordering_and_must_be_one_we_ga
         answer = client.get(url)
         assert answer.status_code == 400, url
         assert list(answer.json()["errors"]) == [param]
+
+
+# Every list a cursor can walk, as the OpenAPI document lists them.
+WALKED_LISTS = sorted(
+    path
+    for path, operations in yaml.safe_load(Path("openapi.yaml").read_text())["paths"].items()
+    if any(p.get("name") == "cursor" for p in operations.get("get", {}).get("parameters", []))
+)
+
+
+def cursor_of(values):
+    text = json.dumps(values, allow_nan=True)
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("path", WALKED_LISTS)
+def test_a_cursor_written_by_hand_is_refused_on_every_list_a_walk_follows(world, client, path):
+    """A cursor holds the last row's place in the order, as the list wrote it; one made
+    up (a null, an infinity, true, an object, a NUL, half a surrogate pair, a number
+    past 64 bits where text is due) is refused like any other that is not the list's."""
+    # A walk's order has one term or two (the last a tie-breaker): both lengths are tried.
+    for made_up in ([None], [float("inf")], [True], [{}], [[]], ["a\x00"], ["\ud800"], [1e3]):
+        for values in (made_up, made_up * 2):
+            answer = client.get(f"{path}?cursor={cursor_of(values)}&limit=1")
+            assert answer.status_code == 400, (path, values, answer.content[:200])
+            assert list(answer.json()["errors"]) == ["cursor"]
 
 
 def test_small_lists_keep_their_exact_count_and_shape(world, client):
