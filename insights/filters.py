@@ -102,12 +102,31 @@ class KindsFilter(django_filters.Filter):
         extend_schema_field({"type": "array", "items": items, "description": label})(self)
 
 
+# What a series takes of /deliveries/' filters: those choosing whole series (an alliance,
+# a brand, a group, or not) and the window's two ends. The others choose single monthly
+# figures (by units, precision, computed, slug, text, a month excluded or picked): a
+# series sums periods and lists the months missing from them, and a month whose figure a
+# filter set aside would be listed as missing, though reported.
+SERIES_FILTERS = ("alliance", "brand", "group")
+WINDOW = ("month__gte", "month__lte")
+
+
 class DeliverySeriesFilterSet(DeliveryFilterSet):
     group_by = choice(
         GROUP_BY,
         "alliance (default): alliance totals; brand: brand figures; group: brand figures summed by carmaker group.",
     )
     period = choice(PERIODS, "Resolution: month (default), quarter or year.")
+
+    @classmethod
+    def get_filters(cls):
+        return {
+            name: declared
+            for name, declared in super().get_filters().items()
+            if name.split("__")[0] in SERIES_FILTERS
+            or name in WINDOW
+            or name in ("group_by", "period")
+        }
 
 
 class DependencyFilterSet(BrandFilterSet):

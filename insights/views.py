@@ -13,11 +13,13 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from catalog.filters import StrictFilterBackend
+from catalog.values import format_month
 from catalog.views import ErrorsAsJSONMixin, KeptAnswersMixin
 from insights import filters, serializers
 from insights.renderers import GraphMLRenderer
 from insights.selectors import audit, deliveries, graph, stack, suppliers
 from vehicles.models import Brand, Delivery
+from vehicles.selectors import today
 
 
 class InsightView(KeptAnswersMixin, ErrorsAsJSONMixin, GenericAPIView):
@@ -66,8 +68,12 @@ SERIES_PARAMETERS = {"group_by", "period", "month__gte", "month__lte"}
 class DeliverySeriesView(InsightView):
     """Delivered units over time, by alliance, brand or carmaker group.
 
-    Takes every filter of /deliveries/ (alliance, brand, group, month range...). Alliance
-    totals and brand figures are never added together: `figures` says which were used.
+    Takes the filters of /deliveries/ that choose whole series (alliance, brand, group,
+    their negations and isnull) and the window (month__gte, month__lte); filters choosing
+    single monthly figures would make months they set aside read as missing, and are
+    refused. A window beginning after the current month is refused: no figure can be in
+    it yet. Alliance totals and brand figures are never added together: `figures` says
+    which were used.
     A period with months missing is marked incomplete and lists them. An answer has at
     most 25,000 points (series times periods); a question that would need more is a 400
     saying how to narrow it.
@@ -83,6 +89,19 @@ class DeliverySeriesView(InsightView):
         return answer
 
     def answer(self, rows, params):
+        first = params.get("month__gte")
+        if first and first > today().replace(day=1):
+            raise ValidationError(
+                {
+                    "month__gte": [
+                        gettext(
+                            "%(month)s is after the current month (%(current)s): no figure "
+                            "can be reported for it yet."
+                        )
+                        % {"month": format_month(first), "current": format_month(today())}
+                    ]
+                }
+            )
         try:
             return deliveries.delivery_series_answer(
                 rows,

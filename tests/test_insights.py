@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -188,22 +189,66 @@ def test_a_series_answer_is_what_its_documented_shape_makes_of_it(gaps_and_total
 @pytest.mark.parametrize("query", [q for q in SERIES_QUERIES if "alliance" not in q])
 def test_a_filter_that_keeps_every_figure_gives_the_same_series(gaps_and_totals, client, query):
     """Figures chosen and summed in one pass (no filter but the months) or chosen among
-    those a filter keeps (here every one): the same series."""
+    those a filter keeps (here every brand figure): the same series."""
     alone = client.get(f"/api/v1/insights/deliveries/?{query}")
-    filtered = client.get(f"/api/v1/insights/deliveries/?{query}&units__gte=0")
+    filtered = client.get(f"/api/v1/insights/deliveries/?{query}&brand__isnull=false")
     assert alone.status_code == filtered.status_code == 200
     assert alone.json() == filtered.json()
 
 
 @pytest.mark.parametrize("group_by", ["alliance", "brand", "group"])
 def test_a_series_no_figure_can_match_is_empty(gap, client, group_by):
-    """More units than any column holds (PostgreSQL's integer: a filter the ORM knows
-    matches nothing without asking the database)."""
+    """Every figure is an alliance's or a brand's: asking for neither finds none."""
     body = get(
         client,
-        f"/api/v1/insights/deliveries/?group_by={group_by}&units__gte=9223372036854775807",
+        f"/api/v1/insights/deliveries/?group_by={group_by}"
+        "&alliance__isnull=true&brand__isnull=true",
     )
     assert (body["first_month"], body["results"]) == (None, [])
+
+
+@pytest.mark.parametrize(
+    "figures",
+    [
+        "units__gte=50000",
+        "precision=exact",
+        "computed=false",
+        "month__n=2025-10",
+        "month=2025-10",
+        "month__lt=2025-11",
+        "month__gt=2025-09",
+        "slug=aito-2025-10",
+        "q=aito",
+    ],
+)
+def test_a_series_refuses_filters_that_would_make_reported_months_read_as_missing(
+    gaps_and_totals, client, figures
+):
+    """A series sums periods and lists the months missing from each: a filter choosing
+    single figures (by units, precision, a month picked or set aside) would list a month
+    whose figure it set aside as missing, though the month was reported. It is refused,
+    the answer naming what a series takes: the series and the window's two ends."""
+    response = client.get(f"/api/v1/insights/deliveries/?group_by=brand&{figures}")
+    assert response.status_code == 400
+    (name,) = response.json()["errors"]
+    assert name == figures.split("=")[0]
+    assert response.json()["errors"][name] == [
+        "Unknown query parameter. Accepted: alliance, alliance__isnull, alliance__n, brand, "
+        "brand__isnull, brand__n, format, group, group__n, group_by, month__gte, month__lte, "
+        "period."
+    ]
+
+
+def test_a_series_window_beginning_after_this_month_is_refused(gaps_and_totals, client):
+    with mock.patch("insights.views.today", return_value=datetime.date(2026, 1, 15)):
+        response = client.get("/api/v1/insights/deliveries/?month__gte=2026-02")
+        assert response.json()["errors"] == {
+            "month__gte": [
+                "2026-02 is after the current month (2026-01): no figure can be reported "
+                "for it yet."
+            ]
+        }
+        assert client.get("/api/v1/insights/deliveries/?month__gte=2026-01").status_code == 200
 
 
 def test_a_brand_series_marks_gaps_precision_and_computed_figures(gaps_and_totals, client):
