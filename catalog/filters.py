@@ -728,8 +728,11 @@ def invalid_filters(errors):
 
 def reject_unknown_params(request, accepted, repeatable_params=()):
     """A 400 naming every query parameter not in `accepted` (and listing those that are),
-    and every parameter that takes one value but was given more than once."""
+    and every parameter that takes one value but was given more than once. `ordering`
+    may be repeated (`ordering=name&ordering=-launched`, as the document's exploded
+    array has clients send it), as its terms may be joined by commas."""
     accepted = sorted({*accepted, "format"})
+    repeatable_params = {*repeatable_params, api_settings.ORDERING_PARAM}
     unknown = sorted(set(request.query_params) - set(accepted))
     errors = {
         param: [
@@ -809,18 +812,20 @@ class StrictFilterBackend(DjangoFilterBackend):
 
 
 class StrictOrderingFilter(OrderingFilter):
-    """`ordering=field,-other` on the view's documented fields; anything else is a 400.
+    """`ordering=field&ordering=-other` (or `ordering=field,-other`) on the view's
+    documented fields; anything else is a 400.
 
     The view's default order ends in a unique field, and a requested order gets one
     appended, so pages never overlap or skip rows.
     """
 
     def get_ordering(self, request, queryset, view):
-        value = request.query_params.get(self.ordering_param)
-        if value is None:
+        given = request.query_params.getlist(self.ordering_param)
+        if not given:
             return self.get_default_ordering(view)
         accepted = [name for name, _ in self.get_valid_fields(queryset, view, {"request": request})]
-        terms = value.split(",")
+        # Repeated (the document's exploded array) or joined by commas: the same terms.
+        terms = ",".join(given).split(",")
         names = [term.removeprefix("-") for term in terms]
         wrong = [
             term or "(an empty term)"
