@@ -726,6 +726,11 @@ def invalid_filters(errors):
     )
 
 
+# The most values a repeatable parameter takes in one request (each is one more term of
+# the query: SQLite refuses an expression about a thousand terms deep).
+MAX_VALUES = 100
+
+
 def reject_unknown_params(request, accepted, repeatable_params=()):
     """A 400 naming every query parameter not in `accepted` (and listing those that are),
     and every parameter that takes one value but was given more than once. `ordering`
@@ -746,6 +751,14 @@ def reject_unknown_params(request, accepted, repeatable_params=()):
             errors[param] = [
                 gettext("Give this parameter once; it takes one value, not %(count)s.")
                 % {"count": len(given)}
+            ]
+        elif param not in errors and len(given) > MAX_VALUES:
+            errors[param] = [
+                gettext(
+                    "Give this parameter at most %(max)s times, not %(count)s: more values "
+                    "make a query past what the database takes. Ask in several requests."
+                )
+                % {"max": MAX_VALUES, "count": len(given)}
             ]
     if errors:
         raise ValidationError(errors)

@@ -11,21 +11,23 @@ from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.contrib.messages import middleware as messages_middleware
 from django.contrib.messages.storage import default_storage
+from django.core.exceptions import TooManyFieldsSent
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
-from django.middleware import http, locale
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.middleware import common, http, locale
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject, empty
-from django.utils.http import quote_etag
+from django.utils.http import escape_leading_slashes, quote_etag
 from django.utils.translation import gettext
 
-from catalog.exceptions import json_error
+from catalog.exceptions import json_bad_request, json_error
 
 
 class Utf8QueryMiddleware:
-    """A query string whose bytes (after percent-decoding) are not UTF-8 is a 400.
+    """A query string whose bytes (after percent-decoding) are not UTF-8 is a 400, as is
+    one of more parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS.
 
     Django would decode it with replacement characters, so `?q=%FF` would quietly search
     for '\ufffd' and a filter value would silently differ from the one sent."""
@@ -36,6 +38,13 @@ class Utf8QueryMiddleware:
     def __call__(self, request):
         raw = request.META.get("QUERY_STRING", "")
         if raw:
+            try:
+                request.GET  # noqa: B018 (parsed here, where a refusal can still be answered)
+            except TooManyFieldsSent as error:
+                # Django's own 400, answered before any view: DRF would meet it while
+                # choosing a renderer, and Django's debug page while showing the error.
+                with translation.override(translation.get_language_from_request(request)):
+                    return json_bad_request(request, error)
             try:
                 unquote_to_bytes(raw.replace("+", " ")).decode("utf-8")
             except UnicodeDecodeError:
@@ -233,3 +242,21 @@ class ConditionalGetMiddleware(http.ConditionalGetMiddleware):
         if CONDITIONAL_HEADERS.isdisjoint(request.META):
             return response
         return super().process_response(request, response)
+
+
+class CommonMiddleware(common.CommonMiddleware):
+    """Django's: a URL missing its trailing slash is redirected to the one with it. A
+    write (POST, PUT, PATCH, DELETE...) is redirected with 308, which has the client send
+    the same method and body again; Django's 301 has it send a GET, the body lost (and
+    with DEBUG on, Django raises instead, a 500)."""
+
+    def get_full_path_with_slash(self, request):
+        if request.method in ("GET", "HEAD"):
+            return super().get_full_path_with_slash(request)
+        return escape_leading_slashes(request.get_full_path(force_append_slash=True))
+
+    def process_response(self, request, response):
+        answer = super().process_response(request, response)
+        if answer is not response and request.method not in ("GET", "HEAD"):
+            return HttpResponsePermanentRedirect(answer["Location"], preserve_request=True)
+        return answer

@@ -30,6 +30,7 @@ from rest_framework.permissions import SAFE_METHODS
 
 from catalog import values
 from catalog.filters import (
+    MAX_VALUES,
     RANGE_LOOKUPS,
     TEXT_MAX_LENGTH,
     BoolFilter,
@@ -466,6 +467,7 @@ def conditional_requests(result, generator, request, public):
                 # A repeatable query parameter is sent as one key per value.
                 if parameter.get("in") == "query" and parameter["schema"].get("type") == "array":
                     parameter.update(style="form", explode=True)
+                    parameter["schema"]["maxItems"] = MAX_VALUES
     return result
 
 

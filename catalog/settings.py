@@ -76,7 +76,8 @@ MIDDLEWARE = [
     # Accept-Language, else English (below). Django's, not looking in the path for a
     # language where no URL pattern is prefixed with one (catalog.middleware).
     "catalog.middleware.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # Django's, a write to a URL missing its slash redirected with 308 (catalog.middleware).
+    "catalog.middleware.CommonMiddleware",
     # ETags for every GET and 304 answers to If-None-Match (Django's, hashed faster).
     "catalog.middleware.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -264,3 +264,48 @@ def test_the_word_null_is_just_text(world, client, query):
 def test_extreme_date_times_are_a_400_or_an_answer_never_a_500(world, client, value):
     response = client.get(f"/api/v1/changes/?at__n={value}")
     assert response.status_code in {200, 400}
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_a_write_to_a_url_missing_its_slash_is_sent_on_with_its_body(
+    world, client, editor, settings, method
+):
+    """Django redirects a URL missing its trailing slash with a 301, which has a client
+    send a GET: the write and its body lost (with DEBUG on, Django raised instead). A
+    write is redirected with 308: the same method and body, to the right URL."""
+    for debug in (False, True):
+        settings.DEBUG = debug
+        response = getattr(client, method)(
+            "/api/v1/brands/aito?x=1", "{}", content_type="application/json", **editor
+        )
+        assert response.status_code == 308
+        assert response["Location"] == "/api/v1/brands/aito/?x=1"
+    assert client.get("/api/v1/brands/aito").status_code == 301
+    assert world.aito.__class__.objects.filter(slug="aito").exists()
+
+
+def test_a_filter_given_more_values_than_a_query_can_hold_is_a_400(world, client):
+    """Each value is one more term of the query (SQLite refuses one about a thousand
+    terms deep, which was a 503 saying to retry, or a 500 mid-export): at most 100."""
+    hundred = "&".join(f"slug=s{i}" for i in range(100))
+    for path in ("/api/v1/deliveries/", "/api/v1/deliveries/export/"):
+        assert client.get(f"{path}?{hundred}").status_code == 200
+        response = client.get(f"{path}?{hundred}&slug=aito-2025-10")
+        assert response.status_code == 400
+        assert response.json()["errors"] == {
+            "slug": [
+                "Give this parameter at most 100 times, not 101: more values make a query "
+                "past what the database takes. Ask in several requests."
+            ]
+        }
+    series = client.get(f"/api/v1/insights/deliveries/?{hundred.replace('slug', 'brand')}&brand=x")
+    assert list(series.json()["errors"]) == ["brand"]
+
+
+def test_more_query_parameters_than_django_reads_is_a_json_400(world, client, settings):
+    many = "&".join(f"p{i}=1" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    for debug in (False, True):
+        settings.DEBUG = debug
+        response = client.get(f"/api/v1/brands/?{many}")
+        assert response.status_code == 400
+        assert response.json()["code"] == "too_many_fields"
