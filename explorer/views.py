@@ -7,6 +7,7 @@ parameters. Pages link to the API request and the CSV that give the same data.
 """
 
 from dataclasses import dataclass, field
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.db.models import Max
@@ -14,6 +15,7 @@ from django.http import Http404, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import ValidationError
 
 from catalog.filters import invalid_filters
@@ -100,12 +102,34 @@ def valid(filterset):
     return filterset
 
 
-def refuse_unknown(request, accepted):
-    """The 400 page naming each parameter the page does not take, and those it does."""
-    unknown = sorted(set(request.GET) - set(accepted))
-    if unknown:
-        listed = ", ".join(sorted(accepted))
-        raise BadRequest({name: [f"Unknown parameter. Accepted: {listed}."] for name in unknown})
+def read_query(request, accepted, filterset=None, repeatable=()):
+    """The page's query checked at once: the bound `filterset` (if any), valid, or the
+    400 page naming every problem together, so one correction fixes the address: each
+    parameter the page does not take, each one given more than once that takes one
+    value (Django would silently read the last), and each value the FilterSet refused.
+    Every page that reads its query reads it through here."""
+    errors = {}
+    for name in sorted(set(request.GET) - set(accepted)):
+        errors[name] = [
+            gettext("Unknown query parameter. Accepted: %(accepted)s.")
+            % {"accepted": ", ".join(sorted(accepted))}
+            if accepted
+            else gettext("Unknown query parameter: this page takes none.")
+        ]
+    for name, given in request.GET.lists():
+        if name in accepted and name not in repeatable and len(given) > 1:
+            errors[name] = [
+                gettext("Give this parameter once; it takes one value, not %(count)s.")
+                % {"count": len(given)}
+            ]
+    if filterset is not None and not filterset.is_valid():
+        # A parameter refused above is named for that alone: the FilterSet read only the
+        # last of repeated values, and may have filters the page does not offer.
+        for name, messages in invalid_filters(filterset.errors).detail.items():
+            errors.setdefault(name, messages)
+    if errors:
+        raise BadRequest(errors)
+    return filterset
 
 
 @dataclass
@@ -163,23 +187,44 @@ SECTION_VIEWSETS = {
 }
 
 
+# A page reads; anything else (a form post, OPTIONS) is refused, as the API refuses OPTIONS.
+SAFE_METHODS = ("GET", "HEAD")
+
+
 def bad_request(request, errors):
     return render(request, "explorer/bad_request.html", {"errors": errors}, status=400)
 
 
 def page(view):
-    """Answer a BadRequest raised while reading as a 400 page naming the parameter."""
+    """A read-only page: GET and HEAD only (405 naming them otherwise), a 404 as a page
+    saying what was not found, and a BadRequest raised while reading as a 400 page naming
+    each parameter.
 
+    CSRF-exempt because it never writes: a POST is told the page only reads (405), not
+    that its token was missing (403). The 404 is drawn here because the project's 404
+    handler answers the API's JSON to a client that does not ask for HTML."""
+
+    @csrf_exempt
+    @wraps(view)
     def wrapped(request, *args, **kwargs):
+        if request.method not in SAFE_METHODS:
+            response = render(
+                request,
+                "explorer/not_allowed.html",
+                {"method": request.method, "allowed": SAFE_METHODS},
+                status=405,
+            )
+            response["Allow"] = ", ".join(SAFE_METHODS)
+            return response
         try:
             return view(request, *args, **kwargs)
         except BadRequest as error:
             return bad_request(request, error.errors)
         except ValidationError as error:
             return bad_request(request, error.detail)
+        except Http404 as error:
+            return render(request, "explorer/not_found.html", {"message": error}, status=404)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return wrapped
 
 
@@ -189,8 +234,8 @@ def page(view):
 @page
 def home(request):
     """What the catalog holds, the latest month reported, and search by name."""
+    read_query(request, {"q"})
     query = request.GET.get("q", "").strip()
-    refuse_unknown(request, {"q"})
     results = []
     if query:
         for resource in SEARCHED:
@@ -238,10 +283,7 @@ def home(request):
 def entity(request, resource, slug):
     """The row as the API's detail serializes it, or a 404."""
     kind = KINDS[resource]
-    if request.GET:
-        raise BadRequest(
-            {name: ["Unknown parameter: this page takes none."] for name in sorted(request.GET)}
-        )
+    read_query(request, ())
     obj = kind.viewset.queryset.filter(slug=slug).first()
     if obj is None:
         raise Http404(f"No {kind.noun} '{slug}'.")
@@ -507,9 +549,9 @@ operating_system = stack_part_page(
 @page
 def brand_stack(request, slug):
     """A brand's smart stack on a date, as /brands/<slug>/stack/ answers it."""
-    filterset = insight_filters.BrandStackFilterSet(data=request.GET, request=request)
-    valid(filterset)
-    refuse_unknown(request, {"as_of"})
+    filterset = read_query(
+        request, {"as_of"}, insight_filters.BrandStackFilterSet(data=request.GET, request=request)
+    )
     obj = BrandViewSet.queryset.filter(slug=slug).first()
     if obj is None:
         raise Http404(f"No brand '{slug}'.")
@@ -534,11 +576,13 @@ def dependencies(request):
     """Per layer, how many brands (and how much of their deliveries) rely on domestic and
     foreign suppliers, by country: /insights/dependencies/ for the whole catalog."""
     params = {name: request.GET.getlist(name) for name in request.GET}
-    filterset = insight_filters.DependencyFilterSet(
-        data=request.GET, queryset=BrandViewSet.queryset.all(), request=request
+    filterset = read_query(
+        request,
+        {"active_on", "weight_from", "weight_to"},
+        insight_filters.DependencyFilterSet(
+            data=request.GET, queryset=BrandViewSet.queryset.all(), request=request
+        ),
     )
-    refuse_unknown(request, {"active_on", "weight_from", "weight_to"})
-    valid(filterset)
     cleaned = filterset.form.cleaned_data
     answer = suppliers.dependencies_answer(
         filterset.qs,
@@ -584,13 +628,12 @@ def dependencies(request):
 def graph(request):
     """The ecosystem graph, filtered by node kind, edge kind and date: the graph endpoint's
     answer, drawn by the browser, and as tables without JavaScript."""
-    refuse_unknown(request, {"node_kind", "edge_kind", "active_on"})
-    filterset = insight_filters.GraphFilterSet(data=request.GET, request=request)
-    errors = {} if filterset.is_valid() else invalid_filters(filterset.errors).detail
-    if len(request.GET.getlist("active_on")) > 1:
-        errors.setdefault("active_on", []).append(gettext("Give one date."))
-    if errors:
-        raise BadRequest(errors)
+    filterset = read_query(
+        request,
+        {"node_kind", "edge_kind", "active_on"},
+        insight_filters.GraphFilterSet(data=request.GET, request=request),
+        repeatable={"node_kind", "edge_kind"},  # one kind each: "repeat for more"
+    )
     chosen = filterset.form.cleaned_data
     answer = ecosystem_graph(
         node_kinds=chosen.get("node_kind"),

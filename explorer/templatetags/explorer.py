@@ -1,12 +1,15 @@
 """Rendering API values on pages: related rows link to their explorer page, empty values
-say they are not known, lists are joined."""
+say they are not known, lists are joined; text a visitor sent is shown back visibly."""
 
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
+
+from catalog.names import INVISIBLE_CATEGORIES
 
 register = template.Library()
 
@@ -91,3 +94,14 @@ def percent(share):
     if share is None:
         return NOT_KNOWN
     return f"{share * 100:.1f}%"
+
+
+@register.filter
+def visible(text):
+    """Text a visitor sent (a parameter's name, a message quoting its value), with each
+    invisible character written as its Python escape ("\\x00", "\\u200b"): a NUL byte
+    in the HTML is no character a reader can see, and some browsers drop or misread it."""
+    return "".join(
+        ascii(char)[1:-1] if unicodedata.category(char) in INVISIBLE_CATEGORIES else char
+        for char in str(text)
+    )
