@@ -54,11 +54,16 @@ _form_classes_lock = threading.Lock()
 TEXT_MAX_LENGTH = 200
 
 
+def blank(value):
+    return isinstance(value, str) and not value.strip()
+
+
 class NonEmpty:
-    """A parameter given with no value (`?active_on=`) is an error, not 'no filter'."""
+    """A parameter given with no value (`?active_on=`, `?q=%20`) is an error, not 'no
+    filter' (nor Django's 'This field is required.', as a value of spaces alone read)."""
 
     def clean(self, value):
-        if value == "" or (isinstance(value, list) and "" in value):
+        if blank(value) or (isinstance(value, list) and any(blank(item) for item in value)):
             raise forms.ValidationError(
                 gettext("Give a value, or leave the parameter out."), code="empty"
             )
@@ -180,6 +185,12 @@ class TextValueField(NonEmpty, forms.CharField):
 
 class DateTimeValueField(NonEmpty, UTCDateTimeField):
     pass
+
+
+class SearchFilter(django_filters.CharFilter):
+    """`q`: text, refused empty like every other filter's value (it matched everything)."""
+
+    field_class = TextValueField
 
 
 VALUE_FIELDS = {
@@ -499,7 +510,7 @@ class CatalogFilterSet(django_filters.FilterSet):
     the admin's search box uses too).
     """
 
-    q = django_filters.CharFilter(
+    q = SearchFilter(
         method="search",
         max_length=TEXT_MAX_LENGTH,
         label="Search names, in English or Chinese (case-insensitive, contains).",

@@ -9,8 +9,6 @@ Partner apps generate their clients from this document, so it says exactly what 
 server does: fields every answer carries are required, single values are scalars.
 """
 
-from decimal import Decimal
-
 import django_filters
 from django.conf import settings
 from django.utils import translation
@@ -219,9 +217,13 @@ class CatalogAutoSchema(AutoSchema):
         branches = schema.get("oneOf", [])
         if any(branch.get("maxLength") == 0 for branch in branches):
             schema["anyOf"] = schema.pop("oneOf")
-        # A decimal states its places: 0.1 for one, 0.01 for two.
+        # A decimal states its places in words. Not as multipleOf (0.01): it is written as
+        # a JSON number, read as a binary float, and 39.02 / 0.01 is not a whole number
+        # there, so validators (jsonschema, openapi-core) refused real answers.
         if isinstance(field, serializers.DecimalField) and field.decimal_places is not None:
-            schema["multipleOf"] = float(Decimal(1).scaleb(-field.decimal_places))
+            count = field.decimal_places
+            places = f"At most {count} decimal place{'' if count == 1 else 's'}."
+            schema["description"] = " ".join(filter(None, [schema.get("description"), places]))
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -497,9 +499,10 @@ LOOKUP_TEXTS = {
 }
 VALUE_SCHEMAS = {
     "int": {"type": "integer", "minimum": -(2**63 - 1), "maximum": 2**63 - 1},
+    # The places are said in words (VALUE_FORMATS), not as multipleOf: see
+    # _insert_field_validators.
     "decimal": {
         "type": "number",
-        "multipleOf": 0.000001,
         "exclusiveMinimum": -(10**12),
         "exclusiveMaximum": 10**12,
     },

@@ -565,3 +565,13 @@ def test_every_month_filter_refuses_the_year_0_as_outside_the_range(world, clien
     assert response.json()["errors"] == {
         name: ["'0000-01' is outside the catalog's range: give a month from 1900-01 to 2099-12."]
     }
+
+
+@pytest.mark.parametrize("query", ["q=", "q=%20", "q=%09", "name__ic=%20", "slug=aito&slug=%20"])
+def test_a_blank_value_is_refused_like_an_empty_one_search_included(world, client, query):
+    """An empty search matched every row, silently; spaces alone read as Django's 'This
+    field is required.' though the parameter was given."""
+    response = client.get(f"/api/v1/brands/?{query}")
+    assert response.status_code == 400
+    name = query.split("=")[0]
+    assert response.json()["errors"] == {name: ["Give a value, or leave the parameter out."]}
