@@ -4,7 +4,7 @@ A module of its own: DRF imports this class while it defines APIView, so it must
 anything that imports rest_framework.views."""
 
 from django.utils.translation import gettext
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotAcceptable, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 
 # Renderers chosen before: (the view's renderer classes, format suffix, ?format=, Accept
@@ -34,7 +34,16 @@ class CatalogContentNegotiation(DefaultContentNegotiation):
             return renderers[known[0]], known[1]
         if not format_suffix and key[2] == "":
             self.filter_renderers(renderers, "")
-        renderer, media_type = super().select_renderer(request, renderers, format_suffix)
+        try:
+            renderer, media_type = super().select_renderer(request, renderers, format_suffix)
+        except NotAcceptable:
+            raise NotAcceptable(
+                gettext(
+                    "None of the media types in the Accept header is written here. "
+                    "Accepted: %(accepted)s."
+                )
+                % {"accepted": ", ".join(dict.fromkeys(r.media_type for r in renderers))}
+            ) from None
         if len(_selections) >= SELECTIONS_KEPT:
             _selections.clear()
         _selections[key] = (renderers.index(renderer), media_type)

@@ -71,8 +71,10 @@ ERROR_DESCRIPTIONS = {
     "403": "The token's user lacks the permission for this change.",
     "404": "No resource with this slug.",
     "409": "Conflicts with the catalog's state (still referenced, or a concurrent change).",
+    "406": "None of the formats this operation writes is acceptable (Accept, or an unknown ?format=).",
     "412": "If-Match did not match: the resource changed since it was read. Read it again.",
     "413": "The request body is larger than the accepted maximum.",
+    "415": "The body is not sent as application/json.",
     "429": "Too many requests; retry after the number of seconds in Retry-After.",
     "503": "The database is briefly unavailable; nothing was confirmed. Retry after the "
     "number of seconds in Retry-After (after a write, read the resource first: it may have "
@@ -227,13 +229,13 @@ class CatalogAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        codes = ["400", "401", "429", "503"]
+        codes = ["400", "401", "406", "429", "503"]
         if self.method in WRITE_METHODS:
             codes.append("403")
         if self.method in {"DELETE", "PUT", "PATCH", "POST"}:
             codes.append("409")
         if self.method in {"PUT", "PATCH", "POST"}:
-            codes.append("413")
+            codes.extend(["413", "415"])
         if self.method in {"DELETE", "PUT", "PATCH"}:
             codes.append("412")
         if "{" in self.path:
@@ -432,6 +434,19 @@ CONDITIONAL_PARAMETERS = {
         "schema": {"type": "string", "minLength": 1},
     },
 }
+LIST_HEADERS = {
+    "Link": {
+        "description": (
+            'The next and previous pages (RFC 8288: `<url>; rel="next"`, `rel="prev"`), '
+            "where there are any: the same URLs as `next` and `previous`."
+        ),
+        "schema": {"type": "string"},
+    },
+    "X-Total-Count": {
+        "description": "The rows in the whole list: the same number as `count`.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+}
 NOT_MODIFIED = {
     "description": "Not Modified: the representation still matches an ETag in If-None-Match; no body.",
     "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
@@ -439,8 +454,9 @@ NOT_MODIFIED = {
 
 
 def conditional_requests(result, generator, request, public):
-    """Postprocessing hook: conditional requests are part of the contract, and every
-    repeatable query parameter says it is sent as one key per value.
+    """Postprocessing hook: conditional requests are part of the contract, lists declare
+    their paging headers, and every repeatable query parameter says it is sent as one
+    key per value.
 
     Every GET answer carries an ETag (details from the view, lists and insights from
     Django's ConditionalGetMiddleware) and answers 304 to a matching If-None-Match;
@@ -451,6 +467,8 @@ def conditional_requests(result, generator, request, public):
     components.setdefault("headers", {})["ETag"] = ETAG_HEADER
     components.setdefault("parameters", {}).update(CONDITIONAL_PARAMETERS)
     etag = {"ETag": {"$ref": "#/components/headers/ETag"}}
+    components["headers"].update(LIST_HEADERS)
+    list_headers = {name: {"$ref": f"#/components/headers/{name}"} for name in LIST_HEADERS}
     for operations in result.get("paths", {}).values():
         for method, operation in operations.items():
             responses = operation.get("responses", {})
@@ -458,8 +476,11 @@ def conditional_requests(result, generator, request, public):
             json_answer = JSON_MEDIA_TYPE in responses.get("200", {}).get("content", {})
             if method == "get" and json_answer:
                 parameters.append({"$ref": "#/components/parameters/IfNoneMatch"})
-                responses["200"]["headers"] = etag
+                responses["200"]["headers"] = dict(etag)
                 responses["304"] = NOT_MODIFIED
+                schema = responses["200"]["content"][JSON_MEDIA_TYPE].get("schema", {})
+                if schema.get("$ref", "").startswith("#/components/schemas/Paginated"):
+                    responses["200"]["headers"].update(list_headers)
             elif method in {"put", "patch", "delete"}:
                 parameters.append({"$ref": "#/components/parameters/IfMatch"})
                 if "200" in responses:

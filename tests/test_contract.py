@@ -201,3 +201,15 @@ def test_an_export_takes_exactly_its_lists_filters(path, operation):
     }
     assert exported == listed
     assert len(EXPORTS) == 14
+
+
+def test_every_refusal_and_paging_header_the_server_sends_is_declared():
+    """406 (no acceptable format) on every operation, 415 (a body not JSON) on every one
+    taking a body, and the paging headers every JSON list sends beside its body."""
+    for path, method, operation in OPERATIONS:
+        responses = operation["responses"]
+        assert "406" in responses, (path, method)
+        assert ("415" in responses) == ("requestBody" in operation), (path, method)
+    for path, operation in LISTS:
+        headers = operation["responses"]["200"]["headers"]
+        assert sorted(headers) == ["ETag", "Link", "X-Total-Count"], path

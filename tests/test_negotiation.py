@@ -22,3 +22,21 @@ def test_a_client_asking_for_an_unknown_format_is_told_which_formats_there_are(
     assert response.json()["errors"] == {
         "format": [f"Unknown format '{asked}'. Accepted: {accepted}."]
     }
+
+
+@pytest.mark.parametrize(
+    ("url", "accept", "accepted"),
+    [
+        ("/api/v1/brands/", "application/xml", "application/json, text/html, text/csv"),
+        ("/api/v1/brands/export/", "application/json", "text/csv, application/jsonl"),
+        ("/api/v1/datapackage.zip", "application/json", "application/zip"),
+    ],
+)
+def test_a_client_accepting_no_type_written_here_is_told_which_are(
+    db, client, url, accept, accepted
+):
+    response = client.get(url, HTTP_ACCEPT=accept)
+    assert response.status_code == 406
+    assert response.json()["detail"] == (
+        f"None of the media types in the Accept header is written here. Accepted: {accepted}."
+    )
