@@ -17,9 +17,9 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.middleware import common, http, locale
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.functional import SimpleLazyObject, empty
-from django.utils.http import escape_leading_slashes, quote_etag
+from django.utils.http import escape_leading_slashes, parse_http_date_safe, quote_etag
 from django.utils.translation import gettext
 
 from catalog.exceptions import json_bad_request, json_error
@@ -227,21 +227,28 @@ CONDITIONAL_HEADERS = frozenset(
 
 
 class ConditionalGetMiddleware(http.ConditionalGetMiddleware):
-    """Django's: ETags for every GET, 304 to a matching If-None-Match; the ETag hashed
-    by set_answer_etag, and the conditions weighed only where the request has any (a
-    GET with none is answered in full: Django's would parse four absent headers)."""
+    """Django's: ETags for every GET, 304 to a matching If-None-Match; the ETag hashed by
+    set_answer_etag, and the conditions weighed only where the request has any (a GET
+    with none is answered in full: Django's would parse four absent headers). A HEAD is
+    answered as its GET would be, ETag and 304 included (Django's looks at GET alone)."""
 
     def needs_etag(self, response):
         return not response.has_header("Cache-Control") or super().needs_etag(response)
 
     def process_response(self, request, response):
-        if request.method != "GET":
+        if request.method not in ("GET", "HEAD"):
             return response
         if not response.has_header("ETag") and self.needs_etag(response):
             set_answer_etag(response)
         if CONDITIONAL_HEADERS.isdisjoint(request.META):
             return response
-        return super().process_response(request, response)
+        # Django's own weighing, for HEAD as for GET.
+        last_modified = parse_http_date_safe(response.get("Last-Modified") or "")
+        if response.has_header("ETag") or last_modified:
+            return get_conditional_response(
+                request, etag=response.get("ETag"), last_modified=last_modified, response=response
+            )
+        return response
 
 
 class CommonMiddleware(common.CommonMiddleware):

@@ -6,7 +6,9 @@ import json
 from django.apps import apps
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -96,16 +98,53 @@ class CatalogViewSet(
         return obj
 
     def check_if_match(self, obj):
-        header = self.request.headers.get("If-Match")
-        if header is None:
+        """If-Match: one of the tags (or `*`) must be the row's. If-None-Match on a write
+        (RFC 9110, 13.1.2): `*`, or the row's own tag, refuses it, as the row exists."""
+        if_match = self.request.headers.get("If-Match")
+        if_none_match = self.request.headers.get("If-None-Match")
+        if if_match is None and if_none_match is None:
             return
-        tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-        if "*" not in tags and etag_of(self.get_serializer(obj).data) not in tags:
-            raise PreconditionFailed()
+        current = etag_of(self.get_serializer(obj).data)
+        if if_match is not None:
+            tags = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+            if "*" not in tags and current not in tags:
+                raise PreconditionFailed()
+        if if_none_match is not None:
+            tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+            if "*" in tags or current in tags:
+                raise PreconditionFailed(
+                    gettext(
+                        "If-None-Match matched: the resource exists (and has this ETag). "
+                        "Nothing was changed."
+                    )
+                )
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method == "POST":
+            given = [name for name in ("If-Match", "If-None-Match") if name in request.headers]
+            if given:
+                raise ValidationError(
+                    {
+                        name: [
+                            gettext(
+                                "Not taken by POST: a new row never overwrites one (a slug "
+                                "already used is refused), and rows in a list body are "
+                                "written as a whole. To change a row only if unchanged, "
+                                "PUT or PATCH it with If-Match."
+                            )
+                        ]
+                        for name in given
+                    }
+                )
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = etag_of(response.data)
+        # The JSON representation's tag, which If-Match on a write is checked against;
+        # any other (CSV, the browsable page) is tagged by its own bytes (middleware), so
+        # a JSON tag never makes a CSV answer a 304.
+        if request.accepted_renderer.format == "json":
+            response["ETag"] = etag_of(response.data)
         return response
 
     def update(self, request, *args, **kwargs):

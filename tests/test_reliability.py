@@ -309,3 +309,53 @@ def test_more_query_parameters_than_django_reads_is_a_json_400(world, client, se
         response = client.get(f"/api/v1/brands/?{many}")
         assert response.status_code == 400
         assert response.json()["code"] == "too_many_fields"
+
+
+def test_if_none_match_on_a_write_to_a_row_that_exists_is_refused(world, client, editor):
+    """RFC 9110: If-None-Match on a write holds only if no current tag matches; `*`
+    matches any row that exists (it was ignored: the change was saved)."""
+    tag = client.get("/api/v1/brands/luxeed/")["ETag"]
+    for header in ("*", tag, f'"other", {tag}'):
+        response = client.patch(
+            "/api/v1/brands/luxeed/",
+            {"name": "Changed"},
+            content_type="application/json",
+            HTTP_IF_NONE_MATCH=header,
+            **editor,
+        )
+        assert response.status_code == 412, header
+    assert world.aito.__class__.objects.get(slug="luxeed").name != "Changed"
+    response = client.patch(
+        "/api/v1/brands/luxeed/",
+        {"name": "Changed"},
+        content_type="application/json",
+        HTTP_IF_NONE_MATCH='"other"',
+        **editor,
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("header", ["HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH"])
+def test_a_post_with_a_condition_is_refused_not_run_unconditionally(world, client, editor, header):
+    before = client.get("/api/v1/brands/aito/").json()
+    body = [{**{k: before[k] for k in ("slug", "group")}, "name": "Overwritten"}]
+    response = client.post(
+        "/api/v1/brands/", body, content_type="application/json", **{header: '"stale"'}, **editor
+    )
+    assert response.status_code == 400
+    name = "If-Match" if header == "HTTP_IF_MATCH" else "If-None-Match"
+    assert list(response.json()["errors"]) == [name]
+    assert client.get("/api/v1/brands/aito/").json()["name"] == before["name"]
+
+
+def test_each_representation_has_its_own_tag_and_head_answers_as_get(world, client):
+    """A detail's JSON tag (the one If-Match is checked against) made a CSV answer a 304;
+    a HEAD with a matching If-None-Match was a full 200."""
+    json_tag = client.get("/api/v1/brands/aito/")["ETag"]
+    csv_answer = client.get("/api/v1/brands/aito/?format=csv", HTTP_IF_NONE_MATCH=json_tag)
+    assert csv_answer.status_code == 200
+    assert csv_answer["ETag"] != json_tag
+    for url in ("/api/v1/brands/aito/", "/api/v1/brands/"):
+        tag = client.get(url)["ETag"]
+        assert client.head(url, HTTP_IF_NONE_MATCH=tag).status_code == 304
+        assert client.head(url)["ETag"] == tag
