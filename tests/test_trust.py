@@ -575,3 +575,16 @@ def test_a_blank_value_is_refused_like_an_empty_one_search_included(world, clien
     assert response.status_code == 400
     name = query.split("=")[0]
     assert response.json()["errors"] == {name: ["Give a value, or leave the parameter out."]}
+
+
+@pytest.mark.parametrize("value", ["25_0000", "２５００００", "٢٥٠٠٠٠", "%20250000%20", "+250000"])
+def test_a_price_is_written_in_ascii_digits_alone(world, client, value):
+    """price_cny read 25_0000, full-width and Arabic-Indic digits and spaces as 250000,
+    as Python's int() does; every other whole number takes ASCII digits alone."""
+    response = client.get(f"/api/v1/vehicle-models/?price_cny={value}")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "price_cny": [
+            "Enter a whole number in ASCII digits, e.g. 2021 (no sign, spaces or separators)."
+        ]
+    }

@@ -1,15 +1,14 @@
 import django_filters
-from django import forms
+from django.core.validators import MinValueValidator
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from catalog.filters import (
-    BIGGEST_INTEGER,
     BoolFilter,
     CatalogFilterSet,
     ChoicesFilter,
-    NonEmpty,
+    IntegerValueField,
     SlugFilter,
     active_on,
 )
@@ -68,15 +67,13 @@ class BrandFilterSet(CatalogFilterSet):
         fields = ["slug", "name", "name_zh", "launched", "headquarters", "positioning"]
 
 
-class WholeNumberField(NonEmpty, forms.IntegerField):
-    pass
-
-
 @extend_schema_field(OpenApiTypes.INT)
 class PriceFilter(django_filters.Filter):
     """Models whose price range includes this price (CNY)."""
 
-    field_class = WholeNumberField
+    # The catalog's whole number: ASCII digits only (Django's IntegerField also read
+    # 25_0000, full-width and Arabic-Indic digits and surrounding spaces as 250000).
+    field_class = IntegerValueField  # (which keeps values within 64 bits)
 
     def filter(self, queryset, value):
         if value is None:
@@ -137,8 +134,7 @@ class VehicleModelFilterSet(CatalogFilterSet):
         label="true: cockpit OS, ADAS stack and chips all linked; false: at least one missing."
     )
     price_cny = PriceFilter(
-        min_value=0,
-        max_value=BIGGEST_INTEGER,
+        validators=[MinValueValidator(0)],
         label="Models whose price range includes this price (CNY).",
     )
     aliases = {
