@@ -162,23 +162,45 @@ class CheckedModel(models.Model):
         validate_constraints(self, self.get_constraints(), set(exclude or ()), using)
 
 
+def invisible_characters_error(hidden):
+    """The refusal of a name holding the invisible characters `hidden` (U+XXXX codes)."""
+    return ValidationError(
+        gettext(
+            "Remove the invisible characters (%(characters)s): a name must read as it is stored."
+        )
+        % {"characters": ", ".join(hidden)},
+        code="invisible_characters",
+    )
+
+
 class TimeStampedModel(CheckedModel):
     """Adds when a row was created and last changed."""
 
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
+    # The fields that name the row for a person (a name, a title, a publisher): what is
+    # stored must be what a reader sees, so invisible characters are refused in them.
+    name_fields = ()
+
     class Meta:
         abstract = True
 
     def clean_fields(self, exclude=None):
-        """Each field's own checks, and every date within the catalog's range
-        (catalog.values.EARLIEST to LATEST), whatever path the row comes by."""
+        """Each field's own checks, every date within the catalog's range
+        (catalog.values.EARLIEST to LATEST), and no invisible characters in a name
+        (`name_fields`), whatever path the row comes by."""
         errors = {}
         try:
             super().clean_fields(exclude=exclude)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        for name in self.name_fields:
+            if name in (exclude or ()) or name in errors:
+                continue
+            hidden = invisible_characters(getattr(self, name) or "")
+            if hidden:
+                errors[name] = [invisible_characters_error(hidden)]
         for field in self._meta.concrete_fields:
             value = getattr(self, field.attname)
             if (
@@ -243,6 +265,7 @@ class Source(TimeStampedModel):
     )
 
     history = HistoricalRecords()
+    name_fields = ("title", "publisher")
     # The document's address is `link` in the API, where `url` is the resource's own.
     API_FIELD_NAMES = {"url": "link"}
 
@@ -337,28 +360,19 @@ class NamedEntry(CatalogEntry):
 
     # What `q` in the API and the admin's search box look in (names in both languages).
     search_fields = ("slug", "name", "name_zh")
+    name_fields = ("name", "name_zh")
 
     class Meta(CatalogEntry.Meta):
         abstract = True
         ordering = ["name"]
 
     def clean(self):
-        """Names read as they are compared: no invisible characters, and no second row
-        whose name differs only by case, width, spacing or look-alike letters."""
+        """Names read as they are compared: no second row whose name differs only by
+        case, width, spacing or look-alike letters. (Invisible characters, which that
+        comparison ignores, are refused with the field's own checks: `name_fields`.)"""
         super().clean()
         errors = {}
-        for field in ("name", "name_zh"):
-            hidden = invisible_characters(getattr(self, field) or "")
-            if hidden:
-                errors[field] = ValidationError(
-                    gettext(
-                        "Remove the invisible characters (%(characters)s): a name must read "
-                        "as it is stored."
-                    )
-                    % {"characters": ", ".join(hidden)},
-                    code="invisible_characters",
-                )
-        if self.name and "name" not in errors:
+        if self.name and not invisible_characters(self.name):
             key = name_key(self.name)
             others = type(self)._default_manager.exclude(pk=self.pk).values_list("name", "slug")
             clash = next((pair for pair in others.iterator() if name_key(pair[0]) == key), None)

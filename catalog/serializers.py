@@ -134,8 +134,20 @@ def strict(field_class):
                     )
                 return super(cls, self).to_internal_value(data)
 
+            def validate_empty_values(self, data):
+                # Only null is null. DRF's DecimalField reads "" and whitespace as null
+                # when the field allows null, so `"share_percent": ""` erased the stored
+                # figure where "12.5" is refused; with this, every string reaches
+                # to_internal_value() above and is refused alike.
+                return serializers.Field.validate_empty_values(self, data)
+
             cls = type(
-                field_class.__name__, (field_class,), {"to_internal_value": to_internal_value}
+                field_class.__name__,
+                (field_class,),
+                {
+                    "to_internal_value": to_internal_value,
+                    "validate_empty_values": validate_empty_values,
+                },
             )
             _strict_classes[field_class] = cls
     return _strict_classes[field_class]
@@ -421,6 +433,48 @@ def representation(field):
     return BUILT_IN_REPRESENTATIONS.get(type(field).to_representation, field.to_representation)
 
 
+def writable_names(fields):
+    """The names a client may write among `fields` (a serializer's), sorted."""
+    return sorted(name for name, field in fields.items() if not field.read_only)
+
+
+def unknown_nested_keys(field, value, path):
+    """Messages for the keys, inside `value` (what a request gave `field`, found at
+    `path`, e.g. chips[1]), that no writable field of a nested serializer takes, at any
+    depth: DRF drops them silently, so a misspelt or unsupported key inside a chip would
+    be stored as nothing. Each message names the key by its path and lists the keys
+    accepted there. A value of the wrong type is left to the field, which refuses it."""
+    child = getattr(field, "child", None)
+    if isinstance(field, serializers.ListSerializer | serializers.ListField) and child:
+        if not isinstance(value, list):
+            return []
+        return [
+            message
+            for index, item in enumerate(value)
+            for message in unknown_nested_keys(child, item, f"{path}[{index}]")
+        ]
+    if not isinstance(field, serializers.Serializer) or not isinstance(value, dict):
+        return []
+    fields = field.fields
+    messages = []
+    for key, inner in value.items():
+        inner_field = fields.get(key)
+        if inner_field is None or inner_field.read_only:
+            messages.append(
+                gettext(
+                    "Unknown field %(path)s. Fields that can be written in %(where)s: %(fields)s."
+                )
+                % {
+                    "path": f"{path}.{key}",
+                    "where": path,
+                    "fields": ", ".join(writable_names(fields)),
+                }
+            )
+        else:
+            messages.extend(unknown_nested_keys(inner_field, inner, f"{path}.{key}"))
+    return messages
+
+
 # (No docstrings on these two: the OpenAPI document takes a serializer's description
 # from the first docstring of its classes.)
 class PlannedRepresentation:
@@ -548,18 +602,19 @@ class CatalogSerializer(PlannedRepresentation, serializers.ModelSerializer):
 
     def refuse_fields_it_cannot_write(self, data):
         """A field the resource does not have is a 400 naming it (a typo must not be
-        stored as nothing); a read-only field is accepted only as stored (a client
-        echoing what it read), never with another value."""
+        stored as nothing), at any depth: a key inside a nested object (a chip of
+        `chips`) is refused as one at the top is; see `unknown_nested_keys()`. A
+        read-only field is accepted only as stored (a client echoing what it read),
+        never with another value."""
         fields = self.fields
         errors = {}
         current = None
         for name, value in data.items():
             field = fields.get(name)
             if field is None:
-                writable = sorted(n for n, f in fields.items() if not f.read_only)
                 errors[name] = [
                     gettext("Unknown field. Fields that can be written: %(fields)s.")
-                    % {"fields": ", ".join(writable)}
+                    % {"fields": ", ".join(writable_names(fields))}
                 ]
             elif field.read_only:
                 if current is None and self.instance is not None:
@@ -568,6 +623,10 @@ class CatalogSerializer(PlannedRepresentation, serializers.ModelSerializer):
                     errors[name] = [
                         gettext("Read-only field: leave it out, or send it back unchanged.")
                     ]
+            else:
+                nested = unknown_nested_keys(field, value, name)
+                if nested:
+                    errors[name] = nested
         if errors:
             raise serializers.ValidationError(errors)
 
@@ -608,7 +667,8 @@ class CatalogSerializer(PlannedRepresentation, serializers.ModelSerializer):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        if self.instance is None and not attrs.get("slug"):
+        derived = self.instance is None and not attrs.get("slug")
+        if derived:
             slug = self.default_slug(attrs)
             if not slug:
                 # The fields the slug is made from are missing or wrong: say which,
@@ -618,8 +678,27 @@ class CatalogSerializer(PlannedRepresentation, serializers.ModelSerializer):
                     {"slug": [gettext("Give a slug, or the fields it is made from.")]}
                 )
             attrs["slug"] = slug
-        self.run_model_validation(attrs)
+        try:
+            self.run_model_validation(attrs)
+        except serializers.ValidationError as error:
+            if derived:
+                self.drop_consequent_slug_error(error.detail, attrs)
+            raise
         return attrs
+
+    def drop_consequent_slug_error(self, errors, attrs):
+        """A slug the client did not give is made from other fields (`default_slug()`):
+        when one of those is refused, a clash of the slug made from it is a consequence,
+        not a second mistake. An AITO model named M9 with a zero-width space inside makes
+        aito-m9, the M9's slug: it is refused for the invisible character alone."""
+        if not isinstance(errors, dict) or "slug" not in errors:
+            return
+        slug, names = attrs["slug"], self.api_names()
+        for name in attrs:
+            rest = {key: value for key, value in attrs.items() if key != name}
+            if names.get(name, name) in errors and self.default_slug(rest) != slug:
+                del errors["slug"]
+                return
 
     def api_names(self):
         """{model field name: API field name} where the two differ (Source.url is `link`)."""

@@ -192,6 +192,7 @@ class VehicleModel(CatalogEntry):
     note = models.TextField(blank=True)
 
     search_fields = ("slug", "name", "name_zh", "brand__name", "brand__name_zh")
+    name_fields = ("name", "name_zh")
 
     class Meta(CatalogEntry.Meta):
         indexes = order_indexes(
@@ -372,6 +373,13 @@ class Partnership(CatalogEntry):
                 | Q(brand__isnull=True, carmaker__isnull=False),
                 name="vehicles_partnership_one_carmaker_side",
                 violation_error_message=_("Give either a brand or a carmaker group, not both."),
+            ),
+            # A deal has two sides, as a shareholding has a holder and a company
+            # (partners_shareholding_not_self): a group is not its own partner.
+            models.CheckConstraint(
+                condition=~Q(carmaker=F("partner")),
+                name="vehicles_partnership_not_self",
+                violation_error_message=_("A company cannot be its own partner."),
             ),
             choices_check("kind", PartnershipKind),
             date_order_check("started_on", "ended_on"),
