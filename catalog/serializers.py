@@ -724,6 +724,19 @@ class CatalogSerializer(PlannedRepresentation, serializers.ModelSerializer):
             raise django_validation_error(error, self.api_names()) from None
 
 
+class ReferenceSerializer(serializers.Serializer):
+    """Records of one kind still referring to a row a delete was refused for."""
+
+    type = serializers.CharField(
+        help_text="The kind of record, as app_label.model (e.g. vehicles.vehiclemodel)."
+    )
+    count = serializers.IntegerField(min_value=1, help_text="How many of them there are.")
+    slugs = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The first few, by slug (by their own words where they have none).",
+    )
+
+
 class ErrorSerializer(serializers.Serializer):
     """The body of every error response."""
 
@@ -733,6 +746,11 @@ class ErrorSerializer(serializers.Serializer):
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per field or query parameter ('non_field_errors' for the whole object).",
+    )
+    references = ReferenceSerializer(
+        many=True,
+        required=False,
+        help_text="On a 409 for a delete other records block: what still refers to the row.",
     )
 
 

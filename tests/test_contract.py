@@ -93,8 +93,10 @@ def test_every_field_an_answer_always_carries_is_required():
     # A page says `count_estimated` only when its count is the database's estimate.
     for name in [name for name in optional if name.startswith("Paginated")]:
         assert optional.pop(name) == ["count_estimated"]
-    # Graph edges leave out the attributes of other kinds of edge.
+    # Graph edges leave out the attributes of other kinds of edge; an error names what
+    # blocks a delete only on the 409 that refuses one.
     assert {name: fields for name, fields in optional.items() if fields} == {
+        "Error": ["references"],
         "GraphEdge": [
             "announced_on",
             "partnership_kind",
@@ -213,3 +215,18 @@ def test_every_refusal_and_paging_header_the_server_sends_is_declared():
     for path, operation in LISTS:
         headers = operation["responses"]["200"]["headers"]
         assert sorted(headers) == ["ETag", "Link", "X-Total-Count"], path
+
+
+def test_a_409_body_is_what_the_error_schema_declares(world, client, editor):
+    """`references` (what blocks a delete) was sent but not declared: generated clients
+    dropped it."""
+    response = client.delete("/api/v1/brands/aito/", **editor)
+    assert response.status_code == 409
+    body = response.json()
+    error = SCHEMAS["Error"]
+    assert set(body) <= set(error["properties"])
+    assert set(error["required"]) <= set(body)
+    reference = SCHEMAS["Reference"]
+    for entry in body["references"]:
+        assert set(entry) == set(reference["properties"]) == set(reference["required"])
+        assert entry["count"] >= 1 and entry["slugs"]
