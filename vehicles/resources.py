@@ -135,10 +135,13 @@ class ChipsWidget(widgets.Widget):
         return fittings
 
     def render(self, value, obj=None, **kwargs):
-        if obj is None or obj.pk is None:
+        # ChipsField.get_value gives the model itself as the value; import-export's
+        # export passes no obj (an empty column here made a round trip delete every fitting).
+        model = obj if obj is not None else value
+        if model is None or model.pk is None:
             return ""
         items = []
-        for fitting in obj.chip_fittings.all():
+        for fitting in model.chip_fittings.all():
             quantity = f":{fitting.quantity}" if fitting.quantity is not None else ""
             items.append(f"{fitting.chip.slug}:{fitting.role}{quantity}")
         return "; ".join(sorted(items))
