@@ -277,7 +277,13 @@ class SlugRuleAdminMixin:
 
 class HistoryAdmin(SimpleHistoryAdmin):
     """django-simple-history's change history pages, a malformed id in their URL (a row's
-    or a version's) answered as a missing one is: a 404, not a failed query."""
+    or a version's) answered as a missing one is: a 404, not a failed query.
+
+    A past version is shown, not reverted to: django-simple-history's revert saved the
+    version's form for anyone who could view the history (SIMPLE_HISTORY_REVERT_DISABLED
+    only hides its button), brought deleted rows back, and skipped what the change form
+    checks (inline rows, related rules such as chips or the reason they are unknown).
+    An earlier value is entered again on the row's change form, where every rule holds."""
 
     def history_view(self, request, object_id, extra_context=None):
         if not is_key(self.opts.pk, unquote(object_id)):
@@ -289,6 +295,17 @@ class HistoryAdmin(SimpleHistoryAdmin):
         version_key = getattr(self.model, versions).model._meta.pk
         if not (is_key(self.opts.pk, unquote(object_id)) and is_key(version_key, version_id)):
             raise Http404
+        if request.method == "POST":
+            self.message_user(
+                request,
+                gettext(
+                    "Nothing was saved: a past version is shown here, not restored. Enter "
+                    "the values to bring back on the row's change form, where every rule "
+                    "is checked."
+                ),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 

@@ -356,3 +356,7 @@ LOGGING = {
         "django.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
     },
 }
+
+# A past version in the admin's history is shown, not restored (catalog.admin.HistoryAdmin
+# refuses the restore's POST): this hides django-simple-history's "Revert" button.
+SIMPLE_HISTORY_REVERT_DISABLED = True
