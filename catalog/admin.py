@@ -525,11 +525,18 @@ class CheckedConfirmImportForm(ConfirmImportForm):
 
 
 class ImportExportAdmin(ImportExportMixin):
-    """Import from and export to CSV, XLSX and JSON with a preview (catalog.resources)."""
+    """Import from and export to CSV, XLSX and JSON with a preview (catalog.resources).
+
+    An import both adds rows and changes stored ones (a row with a stored slug): it takes
+    both permissions (import-export asks for one, IMPORT_EXPORT_IMPORT_PERMISSION_CODE,
+    and a user who could only add overwrote stored figures)."""
 
     import_formats = FORMATS
     export_formats = FORMATS
     confirm_form_class = CheckedConfirmImportForm
+
+    def has_import_permission(self, request):
+        return super().has_import_permission(request) and self.has_change_permission(request)
 
     def page_url(self, view):
         opts = self.opts

