@@ -9,13 +9,14 @@ change cannot write back a row someone deleted meanwhile."""
 
 import functools
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views import main as changelist
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
-from django.db import DataError, IntegrityError, OperationalError, transaction
+from django.db import DataError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext, ngettext
@@ -24,15 +25,50 @@ from django.utils.translation import gettext_lazy as _
 
 def is_key(field, value):
     """Whether `value`, as a URL or a form gives it, can be a value of the key `field`.
-    A number field refuses 'x' or '1e5' as its query would, and no text key holds NUL
-    (PostgreSQL refuses one in a query)."""
+    A number field refuses 'x' or '1e5' as its query would, and a number past the
+    database's integers (SQLite cannot even send one); no text key holds NUL (PostgreSQL
+    refuses one in a query)."""
     if isinstance(value, str) and "\x00" in value:
         return False
     try:
-        field.to_python(value)
+        key = field.to_python(value)
     except ValidationError:
         return False
+    if isinstance(key, int):
+        low, high = connection.ops.integer_field_range(field.get_internal_type())
+        return (low is None or low <= key) and (high is None or key <= high)
     return True
+
+
+def key_of(form_field):
+    """The model field a model choice field's values are keys of."""
+    opts = form_field.queryset.model._meta
+    return opts.get_field(form_field.to_field_name) if form_field.to_field_name else opts.pk
+
+
+class KeyCheckedChoiceField(forms.ModelChoiceField):
+    """A value that cannot be a key of the model (is_key) is an invalid choice, found
+    before any query (Django queried with it, and an id past 64 bits was a 500)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not is_key(key_of(self), value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class KeyCheckedMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """As KeyCheckedChoiceField, for each value of a to-many field."""
+
+    def _check_values(self, value):
+        key = key_of(self)
+        for item in value:
+            if not is_key(key, item):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(item)[:40]},
+                )
+        return super()._check_values(value)
 
 
 class KeyCheckingAutocomplete:
@@ -69,12 +105,14 @@ class CheckedAutocompleteAdmin:
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         kwargs = self.with_autocomplete(self.autocomplete_select, db_field, request, kwargs)
+        kwargs.setdefault("form_class", KeyCheckedChoiceField)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         kwargs = self.with_autocomplete(
             self.autocomplete_select_multiple, db_field, request, kwargs
         )
+        kwargs.setdefault("form_class", KeyCheckedMultipleChoiceField)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 

@@ -13,7 +13,7 @@ from catalog.admin import HistoryAdmin
 from tests.test_admin import admin_url
 from vehicles.models import Brand
 
-MALFORMED = ["x", "1e5", "%s", "1\x00"]
+MALFORMED = ["x", "1e5", "%s", "1\x00", "99999999999999999999", "-99999999999999999999"]
 # Every admin with actions (the change log is read-only: its list has none).
 ACTION_ADMINS = sorted(
     (model._meta.app_label, model._meta.model_name)
@@ -127,6 +127,10 @@ def test_a_form_sent_back_with_malformed_related_ids_names_each_field(
     fields = list(model_admin.autocomplete_fields)
     rows = model._default_manager.count()
     for value in MALFORMED:
+        # As the add form's initial values (a link may carry them), then as sent back.
+        if "\x00" not in value:
+            initial = staff_client.get(admin_url(app_label, model_name, "add"), {fields[0]: value})
+            assert initial.status_code == 200, value
         response = staff_client.post(
             admin_url(app_label, model_name, "add"), dict.fromkeys(fields, value)
         )
