@@ -524,6 +524,11 @@ class CheckedConfirmImportForm(ConfirmImportForm):
         return value
 
 
+# The session's note of the files previewed for import: {kept file: [model, format]}.
+PREVIEWED_FILES = "catalog_previewed_imports"
+PREVIEWS_KEPT = 20
+
+
 class ImportExportAdmin(ImportExportMixin):
     """Import from and export to CSV, XLSX and JSON with a preview (catalog.resources).
 
@@ -537,6 +542,20 @@ class ImportExportAdmin(ImportExportMixin):
 
     def has_import_permission(self, request):
         return super().has_import_permission(request) and self.has_change_permission(request)
+
+    def get_confirm_form_initial(self, request, import_form):
+        """The preview's confirmation, and a note in the session of the file previewed:
+        on which page and as which format, so a confirmation is carried out only as it
+        was previewed (a hidden `format` altered read a CSV as JSON, a 500; one sent to
+        another model's page threw the upload away)."""
+        initial = super().get_confirm_form_initial(request, import_form)
+        if initial:
+            previewed = request.session.get(PREVIEWED_FILES, {})
+            kept = os.path.basename(initial["import_file_name"])
+            previewed[kept] = [self.opts.label_lower, str(initial["format"])]
+            # The latest few: a preview never confirmed is forgotten in time.
+            request.session[PREVIEWED_FILES] = dict(list(previewed.items())[-PREVIEWS_KEPT:])
+        return initial
 
     def page_url(self, view):
         opts = self.opts
@@ -562,6 +581,18 @@ class ImportExportAdmin(ImportExportMixin):
                     request,
                     gettext("Nothing was imported: %(problems)s Upload the file again.")
                     % {"problems": " ".join(problems)},
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(self.page_url("import"))
+            previewed = request.session.get(PREVIEWED_FILES, {})
+            name = os.path.basename(confirm_form.cleaned_data["import_file_name"])
+            if previewed.get(name) != [self.opts.label_lower, confirm_form.cleaned_data["format"]]:
+                self.message_user(
+                    request,
+                    gettext(
+                        "Nothing was imported: this confirmation is not of a file previewed "
+                        "on this page in this format. Upload the file again."
+                    ),
                     messages.ERROR,
                 )
                 return HttpResponseRedirect(self.page_url("import"))

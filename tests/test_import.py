@@ -371,6 +371,9 @@ def test_a_confirmation_sent_twice_imports_once_and_says_why_not_again(world, cl
         ("format", "99999999999999999999", "Unknown format '99999999999999999999'."),
         ("format", "-1", "Unknown format '-1'."),
         ("resource", "7", "Unknown resource '7'."),
+        # A format there is, not the one previewed (the CSV was read as JSON: a 500).
+        ("format", JSON, "this confirmation is not of a file previewed on this page"),
+        ("format", XLSX, "this confirmation is not of a file previewed on this page"),
     ],
 )
 def test_a_tampered_confirmation_imports_nothing_and_names_the_field(
@@ -445,3 +448,23 @@ def test_a_user_who_may_only_add_cannot_import_over_stored_figures(world, client
         client.post(url, {"import_file": upload("x.csv", table), "format": CSV}).status_code == 403
     )
     assert Delivery.objects.get(slug="hima-2025-11").units == 81864
+
+
+def test_a_confirmation_sent_to_another_models_page_imports_nothing_there_or_later(
+    world, clerk_client
+):
+    """Confirmed on the totals' page, a deliveries preview was 'imported' there (nothing
+    new) and its upload thrown away; it is refused there, and still confirms where it
+    was previewed."""
+    response = preview(clerk_client, "delivery", "hima-2025-q3.csv", NOVEMBER)
+    form = response.context["confirm_form"]
+    wrong = clerk_client.post(
+        reverse("admin:vehicles_deliverytotal_process_import"),
+        {name: form.initial[name] for name in form.fields},
+        follow=True,
+    )
+    (message,) = [str(message) for message in wrong.context["messages"]]
+    assert message.startswith("Nothing was imported: this confirmation is not of a file")
+    before = Delivery.objects.count()
+    confirm(clerk_client, "delivery", response)
+    assert Delivery.objects.count() == before + totals(response)["new"]
