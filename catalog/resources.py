@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV, JSON, XLSX
 
+from catalog import values
 from catalog.history import IMPORT_REASON_PREFIX, record_written
 from catalog.models import Source
 from catalog.renderers import FORMULA_PREFIXES, spreadsheet_safe
@@ -218,6 +219,40 @@ def sources_field():
     return ToManyField(attribute="sources", column_name="sources", widget=SlugListWidget(Source))
 
 
+def number_cell(value, parse):
+    """A cell's number as the API reads one (catalog.values: ASCII digits, no exponent,
+    separators or spaces). A spreadsheet's own number arrives as int or float: a float
+    is taken by its shortest spelling (12.0 is 12). Bad text is a ValueError naming it,
+    shown on the row in the preview."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = repr(value)
+    try:
+        return parse(value)
+    except ValidationError as error:
+        raise ValueError(f"{str(value)[:40]!r}: {error.messages[0]}") from None
+
+
+class WholeNumberWidget(widgets.IntegerWidget):
+    """A whole number, refused rather than cut (import-export read 12.9 as 12, and
+    full-width digits as ASCII ones; 'abc' failed with a traceback)."""
+
+    def clean(self, value, row=None, **kwargs):
+        if self.is_empty(value):
+            return None
+        return number_cell(value, values.parse_integer)
+
+
+class StrictDecimalWidget(widgets.DecimalWidget):
+    """A decimal number as the API reads one (see number_cell)."""
+
+    def clean(self, value, row=None, **kwargs):
+        if self.is_empty(value):
+            return None
+        return number_cell(value, values.parse_decimal)
+
+
 class CatalogResource(resources.ModelResource):
     """Rows are matched by slug. With `makes_slug`, a row without a slug gets the one the
     model's rule makes (`make_slug()`, as the API makes it); a row whose slug is stored
@@ -231,6 +266,22 @@ class CatalogResource(resources.ModelResource):
     relations (write_in_bulk(); one query per batch of rows, as the database's limit on
     parameters allows). Any invalid row rolls the whole file back, even at the confirm
     step, and the database's constraints stand behind it all in that transaction."""
+
+    WIDGETS_MAP = {
+        **resources.ModelResource.WIDGETS_MAP,
+        **dict.fromkeys(
+            (
+                "IntegerField",
+                "PositiveIntegerField",
+                "BigIntegerField",
+                "PositiveBigIntegerField",
+                "PositiveSmallIntegerField",
+                "SmallIntegerField",
+            ),
+            WholeNumberWidget,
+        ),
+        "DecimalField": StrictDecimalWidget,
+    }
 
     makes_slug = False
 

@@ -468,3 +468,31 @@ def test_a_confirmation_sent_to_another_models_page_imports_nothing_there_or_lat
     before = Delivery.objects.count()
     confirm(clerk_client, "delivery", response)
     assert Delivery.objects.count() == before + totals(response)["new"]
+
+
+@pytest.mark.parametrize(
+    ("units", "why"),
+    [
+        ("12.9", "Enter a whole number in ASCII digits"),
+        ("\uff11\uff12", "Enter a whole number in ASCII digits"),
+        ("abc", "Enter a whole number in ASCII digits"),
+        ("1,000", "Enter a whole number in ASCII digits"),
+        ("Infinity", "Enter a whole number in ASCII digits"),
+        ("1e400", "Enter a whole number in ASCII digits"),
+    ],
+)
+def test_a_number_cell_is_read_as_the_api_reads_one(world, clerk_client, units, why):
+    """12.9 was stored as 12 and full-width digits read as ASCII ones; 'abc' showed a
+    traceback on the preview. Each is the row's error, in words."""
+    table = f'alliance,month,units\nhima,2025-09,"{units}"\n'
+    response = preview(clerk_client, "delivery", "x.csv", table)
+    ((line, errors),) = invalid_rows(response)
+    assert line == 1
+    (message,) = errors["units"]
+    assert message == f"{units!r}: {why}, e.g. 2021 (no sign, spaces or separators)."
+
+
+def test_a_spreadsheets_own_whole_number_is_read_as_one(world, clerk_client):
+    content = xlsx([["alliance", "month", "units"], ["hima", "2025-09", 52916.0]])
+    response = preview(clerk_client, "delivery", "x.xlsx", content, file_format=XLSX)
+    assert totals(response) == {"new": 1}
