@@ -193,10 +193,24 @@ class MonthWidget(widgets.Widget):
 
 
 class StrictDateWidget(widgets.DateWidget):
-    """A date as YYYY-MM-DD (or a spreadsheet's date cell)."""
+    """A date as YYYY-MM-DD (or a spreadsheet's date cell, which openpyxl reads as a
+    datetime: its date, so an XLSX round trip leaves the row unchanged)."""
 
     def __init__(self):
         super().__init__(format="%Y-%m-%d")
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, datetime.datetime):
+            value = value.date()
+        return super().clean(value, row, **kwargs)
+
+
+class TextWidget(widgets.CharWidget):
+    """Text; an empty spreadsheet cell (None from XLSX) is empty text, as in a CSV (None
+    met the database's NOT NULL: an XLSX export could not be imported back)."""
+
+    def clean(self, value, row=None, **kwargs):
+        return "" if value is None else super().clean(value, row, **kwargs)
 
 
 def relation(attribute, model, prefetch=()):
@@ -281,6 +295,8 @@ class CatalogResource(resources.ModelResource):
             WholeNumberWidget,
         ),
         "DecimalField": StrictDecimalWidget,
+        "CharField": TextWidget,
+        "TextField": TextWidget,
     }
 
     makes_slug = False
