@@ -102,6 +102,18 @@ def valid(filterset):
     return filterset
 
 
+def form_values(request):
+    """The query as the page's own form sends it: a field left empty (a date cleared,
+    a form sent without JavaScript) is not given, and the page's default holds. The API
+    refuses an empty value; a form cannot leave a field out."""
+    filled = QueryDict(mutable=True)
+    for name, values in request.GET.lists():
+        given = [value for value in values if value.strip()]
+        if given:
+            filled.setlist(name, given)
+    return filled
+
+
 def read_query(request, accepted, filterset=None, repeatable=()):
     """The page's query checked at once: the bound `filterset` (if any), valid, or the
     400 page naming every problem together, so one correction fixes the address: each
@@ -550,14 +562,16 @@ operating_system = stack_part_page(
 def brand_stack(request, slug):
     """A brand's smart stack on a date, as /brands/<slug>/stack/ answers it."""
     filterset = read_query(
-        request, {"as_of"}, insight_filters.BrandStackFilterSet(data=request.GET, request=request)
+        request,
+        {"as_of"},
+        insight_filters.BrandStackFilterSet(data=form_values(request), request=request),
     )
     obj = BrandViewSet.queryset.filter(slug=slug).first()
     if obj is None:
         raise Http404(f"No brand '{slug}'.")
     answer = stack.brand_stack(obj, as_of=filterset.form.cleaned_data.get("as_of"), request=request)
     as_of = answer["as_of"]
-    params = {"as_of": as_of.isoformat()} if "as_of" in request.GET else {}
+    params = {"as_of": as_of.isoformat()} if "as_of" in form_values(request) else {}
     return render(
         request,
         "explorer/stack.html",
@@ -575,12 +589,13 @@ def brand_stack(request, slug):
 def dependencies(request):
     """Per layer, how many brands (and how much of their deliveries) rely on domestic and
     foreign suppliers, by country: /insights/dependencies/ for the whole catalog."""
-    params = {name: request.GET.getlist(name) for name in request.GET}
+    values = form_values(request)
+    params = {name: values.getlist(name) for name in values}
     filterset = read_query(
         request,
         {"active_on", "weight_from", "weight_to"},
         insight_filters.DependencyFilterSet(
-            data=request.GET, queryset=BrandViewSet.queryset.all(), request=request
+            data=values, queryset=BrandViewSet.queryset.all(), request=request
         ),
     )
     cleaned = filterset.form.cleaned_data
@@ -631,7 +646,7 @@ def graph(request):
     filterset = read_query(
         request,
         {"node_kind", "edge_kind", "active_on"},
-        insight_filters.GraphFilterSet(data=request.GET, request=request),
+        insight_filters.GraphFilterSet(data=form_values(request), request=request),
         repeatable={"node_kind", "edge_kind"},  # one kind each: "repeat for more"
     )
     chosen = filterset.form.cleaned_data

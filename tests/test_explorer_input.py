@@ -150,3 +150,19 @@ def test_an_unknown_row_is_a_page_saying_so_whatever_the_client_accepts(
     response = client.get(url, HTTP_ACCEPT=accept)
     assert (response.status_code, response["Content-Type"]) == (404, "text/html; charset=utf-8")
     assert f'<p class="not-found">{message}</p>' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/graph/?active_on=",
+        "/dependencies/?active_on=&weight_from=&weight_to=",
+        "/brands/aito/stack/?as_of=",
+    ],
+)
+def test_a_form_sent_with_a_field_left_empty_shows_the_default(world, client, url):
+    """A form without JavaScript sends a cleared date as `field=`: the page's default
+    holds, as if the field were left out (it was a 400)."""
+    empty = client.get(url)
+    assert empty.status_code == 200
+    assert client.get(url.split("?")[0]).status_code == 200
