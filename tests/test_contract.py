@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from tests.conftest import committed_document
 from tests import test_reliability
+from tests.conftest import committed_document
 
 DOCUMENT = committed_document()
 PATHS = DOCUMENT["paths"]
