@@ -128,6 +128,41 @@ class ChoiceSet:
             known = self._known = (choices, frozenset(texts))
         return str(value) in known[1]
 
+    def validate(self, value):
+        """Django's check, its refusal naming the values accepted (Django's says only
+        that the value is not one of them)."""
+        try:
+            super().validate(value)
+        except forms.ValidationError as error:
+            if not any(item.code == "invalid_choice" for item in error.error_list):
+                raise
+            given = value if isinstance(value, list | tuple) else [value]
+            wrong = next((item for item in given if not self.valid_value(item)), given[0])
+            raise forms.ValidationError(
+                gettext("Unknown value '%(value)s'. Accepted: %(accepted)s.")
+                % {"value": str(wrong)[:40], "accepted": accepted_values(self.choices)},
+                code="invalid_choice",
+            ) from None
+
+
+# At most this many accepted values are listed in a refusal (the document has them all).
+VALUES_LISTED = 30
+
+
+def accepted_values(choices):
+    keys = [
+        str(option)
+        for key, label in choices
+        for option in ([item for item, _ in label] if isinstance(label, list | tuple) else [key])
+        if str(option) != ""
+    ]
+    if len(keys) <= VALUES_LISTED:
+        return ", ".join(keys)
+    return gettext("%(first)s and %(more)s more (the OpenAPI document lists them all)") % {
+        "first": ", ".join(keys[:VALUES_LISTED]),
+        "more": len(keys) - VALUES_LISTED,
+    }
+
 
 class StrictChoiceFilter(django_filters.ChoiceFilter):
     class field_class(NonEmpty, ChoiceSet, django_filters.fields.ChoiceField):
