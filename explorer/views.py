@@ -23,6 +23,7 @@ from insights import filters as insight_filters
 from insights.selectors import deliveries, stack, suppliers
 from insights.selectors.graph import EDGE_KINDS, NODE_KINDS, ecosystem_graph
 from insights.serializers import BrandStackSerializer
+from insights.views import reversed_window
 from partners.views import (
     AllianceViewSet,
     ChipViewSet,
@@ -599,12 +600,15 @@ def dependencies(request):
         ),
     )
     cleaned = filterset.form.cleaned_data
-    answer = suppliers.dependencies_answer(
-        filterset.qs,
-        weight_from=cleaned.get("weight_from"),
-        weight_to=cleaned.get("weight_to"),
-        as_of=cleaned.get("active_on"),
-    )
+    try:
+        answer = suppliers.dependencies_answer(
+            filterset.qs,
+            weight_from=cleaned.get("weight_from"),
+            weight_to=cleaned.get("weight_to"),
+            as_of=cleaned.get("active_on"),
+        )
+    except suppliers.ReversedWindow as error:
+        raise reversed_window(error, "weight_from", "weight_to") from None
     layers = answer["results"]
     countries = sorted(
         {row["country"] for layer in layers for row in layer["by_country"]},

@@ -120,6 +120,30 @@ class DeliverySeriesView(InsightView):
             raise ValidationError({"period": [str(error)]}) from None
 
 
+def reversed_window(error, first_name, last_name):
+    """The 400 for a window whose given end and default end are reversed, naming the end
+    given (the other is the brands' latest year of figures)."""
+    given, other = (first_name, last_name) if error.first_given else (last_name, first_name)
+    months = {first_name: error.first_month, last_name: error.last_month}
+    return ValidationError(
+        {
+            given: [
+                gettext(
+                    "The window would end before it begins: %(given)s is %(month)s, and "
+                    "%(other)s, left out, is %(default)s (the latest year of figures). Give "
+                    "both ends."
+                )
+                % {
+                    "given": given,
+                    "month": format_month(months[given]),
+                    "other": other,
+                    "default": format_month(months[other]),
+                }
+            ]
+        }
+    )
+
+
 class DependenciesView(InsightView):
     """How much of the brands' smart stack relies on domestic (CN) and foreign suppliers.
 
@@ -135,13 +159,16 @@ class DependenciesView(InsightView):
     response_serializer = serializers.DependenciesSerializer
 
     def answer(self, brands, params):
-        return suppliers.dependencies_answer(
-            brands,
-            layers=params.get("layer") or (),
-            weight_from=params.get("weight_from"),
-            weight_to=params.get("weight_to"),
-            as_of=params.get("active_on"),
-        )
+        try:
+            return suppliers.dependencies_answer(
+                brands,
+                layers=params.get("layer") or (),
+                weight_from=params.get("weight_from"),
+                weight_to=params.get("weight_to"),
+                as_of=params.get("active_on"),
+            )
+        except suppliers.ReversedWindow as error:
+            raise reversed_window(error, "weight_from", "weight_to") from None
 
 
 class ExposureView(InsightView):
@@ -166,16 +193,19 @@ class ExposureView(InsightView):
                     ]
                 }
             )
-        return suppliers.exposure_answer(
-            brands,
-            companies=params.get("company") or (),
-            countries=params.get("country") or (),
-            include_subsidiaries=params.get("include_subsidiaries"),
-            month_from=params.get("month_from"),
-            month_to=params.get("month_to"),
-            as_of=params.get("as_of"),
-            request=self.request,
-        )
+        try:
+            return suppliers.exposure_answer(
+                brands,
+                companies=params.get("company") or (),
+                countries=params.get("country") or (),
+                include_subsidiaries=params.get("include_subsidiaries"),
+                month_from=params.get("month_from"),
+                month_to=params.get("month_to"),
+                as_of=params.get("as_of"),
+                request=self.request,
+            )
+        except suppliers.ReversedWindow as error:
+            raise reversed_window(error, "month_from", "month_to") from None
 
 
 GRAPHML_ANSWER = {

@@ -509,3 +509,26 @@ def test_a_group_point_is_complete_only_when_every_brand_of_the_group_reported(g
         ("2025-10", 40000, ["seres-second"], False),
         ("2025-11", 51677, ["seres-second"], False),
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "given", "other"),
+    [
+        ("/api/v1/insights/dependencies/?weight_from=2099-01", "weight_from", "weight_to"),
+        ("/api/v1/insights/dependencies/?weight_to=1900-01", "weight_to", "weight_from"),
+        ("/api/v1/insights/exposure/?company=huawei&month_from=2099-12", "month_from", "month_to"),
+        ("/dependencies/?weight_from=2099-01", "weight_from", "weight_to"),
+    ],
+)
+def test_a_window_reversed_against_its_default_end_is_refused(world, client, url, given, other):
+    """One end given, the other taken from the latest year of figures: a window that
+    would end before it begins was answered with zeros (a 200); it is a 400 naming the
+    end given and the one taken."""
+    response = client.get(url)
+    assert response.status_code == 400
+    if url.startswith("/api/"):
+        (message,) = response.json()["errors"][given]
+        assert message.startswith(f"The window would end before it begins: {given} is ")
+        assert f"and {other}, left out, is " in message
+    else:
+        assert b"The window would end before it begins" in response.content

@@ -25,13 +25,25 @@ from vehicles.selectors import (
 )
 
 
+class ReversedWindow(ValueError):
+    """The one end given falls on the wrong side of the other, taken by default."""
+
+    def __init__(self, first_month, last_month, first_given):
+        super().__init__(first_month, last_month)
+        self.first_month, self.last_month, self.first_given = first_month, last_month, first_given
+
+
 def window_or_latest_year(brands, first_month, last_month):
     """The months given, each end left out taken from the brands' latest year of figures
-    (None when they have none)."""
+    (None when they have none). ReversedWindow where the end given and the end taken by
+    default would make a window that ends before it begins."""
     if not (first_month and last_month):
+        first_given = first_month is not None
         latest = latest_year_of_figures(brands)
         if latest:
             first_month, last_month = first_month or latest[0], last_month or latest[1]
+            if first_month > last_month:
+                raise ReversedWindow(first_month, last_month, first_given)
     return first_month, last_month
 
 
