@@ -236,7 +236,8 @@ class ConditionalGetMiddleware(http.ConditionalGetMiddleware):
         return not response.has_header("Cache-Control") or super().needs_etag(response)
 
     def process_response(self, request, response):
-        if request.method not in ("GET", "HEAD"):
+        # An error (a 400, a 404, a 429) is no representation to validate: no ETag.
+        if request.method not in ("GET", "HEAD") or not 200 <= response.status_code < 300:
             return response
         if not response.has_header("ETag") and self.needs_etag(response):
             set_answer_etag(response)

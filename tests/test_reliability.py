@@ -359,3 +359,13 @@ def test_each_representation_has_its_own_tag_and_head_answers_as_get(world, clie
         tag = client.get(url)["ETag"]
         assert client.head(url, HTTP_IF_NONE_MATCH=tag).status_code == 304
         assert client.head(url)["ETag"] == tag
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/brands/nope/", "/api/v1/brands/?colour=red", "/api/v1/nothing-here/"]
+)
+def test_an_error_answer_carries_no_etag(world, client, url):
+    """An ETag validates a representation; a 400 or 404 is none (they carried one)."""
+    response = client.get(url)
+    assert response.status_code in (400, 404)
+    assert "ETag" not in response
