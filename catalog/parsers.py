@@ -88,9 +88,18 @@ class LimitedJSONParser(JSONParser):
                 gettext("JSON object has the key '%(key)s' more than once; give each field once.")
                 % {"key": str(error)[:100]}
             ) from None
-        except (ValueError, RecursionError) as error:
+        except RecursionError:
+            # Python's own words would name its recursion limit, not the body's problem.
             raise exceptions.ParseError(
-                gettext("JSON parse error: %(error)s") % {"error": str(error)[:200]}
+                gettext("JSON nests deeper than %(levels)s levels.") % {"levels": MAX_NESTING}
+            ) from None
+        except ValueError as error:
+            if isinstance(error, json.JSONDecodeError):
+                detail = str(error)[:200]
+            else:  # a number past Python's digit limit: its words name a Python setting
+                detail = gettext("a number has more digits than any field takes")
+            raise exceptions.ParseError(
+                gettext("JSON parse error: %(error)s") % {"error": detail}
             ) from None
         if depth(data, MAX_NESTING) > MAX_NESTING:
             raise exceptions.ParseError(

@@ -369,3 +369,21 @@ def test_an_error_answer_carries_no_etag(world, client, url):
     response = client.get(url)
     assert response.status_code in (400, 404)
     assert "ETag" not in response
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (
+            '{"name": ' + "9" * 5000 + "}",
+            "JSON parse error: a number has more digits than any field takes",
+        ),
+        ("[" * 100_000 + "]" * 100_000, "JSON nests deeper than 32 levels."),
+    ],
+)
+def test_a_body_python_cannot_read_is_named_in_its_own_terms(world, client, editor, body, detail):
+    """Python's words named its own settings (sys.set_int_max_str_digits, the recursion
+    limit), not what was wrong with the body."""
+    response = client.post("/api/v1/brands/", body, content_type="application/json", **editor)
+    assert response.status_code == 400
+    assert response.json()["detail"] == detail
