@@ -285,6 +285,22 @@ class HistoryAdmin(SimpleHistoryAdmin):
     checks (inline rows, related rules such as chips or the reason they are unknown).
     An earlier value is entered again on the row's change form, where every rule holds."""
 
+    def save_model(self, request, obj, form, change):
+        """A change form sent back with nothing changed writes nothing: no history row, no
+        change record, `updated` (and so the API's ETag) kept, as for the API's no-op write.
+        Where an inline row changed, the row is saved after all (save_related), before its
+        inline rows as Django saves it, so its record names what changed with them."""
+        if change and not form.has_changed():
+            obj._save_when_inlines_change = True
+            return
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        deferred = getattr(form.instance, "_save_when_inlines_change", False)
+        if deferred and any(formset.has_changed() for formset in formsets):
+            super().save_model(request, form.instance, form, change)
+        super().save_related(request, form, formsets, change)
+
     def history_view(self, request, object_id, extra_context=None):
         if not is_key(self.opts.pk, unquote(object_id)):
             raise Http404

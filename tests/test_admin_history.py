@@ -48,3 +48,19 @@ def test_a_deleted_row_is_not_brought_back_from_its_history(world, viewer):
     brand.delete()
     viewer.post(page, {"name": "Gone", "group": world.seres.pk})
     assert not Brand.objects.filter(slug="gone").exists()
+
+
+def test_a_change_form_sent_back_unchanged_writes_nothing(world, admin_client):
+    """Saved with nothing changed, a source got a history row, a change record with no
+    fields and a new `updated` (so a new ETag in the API)."""
+    from catalog.models import ChangeRecord, Source
+    from tests.test_admin import admin_url, form_data
+
+    source = Source.objects.get(pk=world.src.pk)
+    url = admin_url("catalog", "source", "change", source.pk)
+    versions, records = source.history.count(), ChangeRecord.objects.count()
+    response = admin_client.post(url, {**form_data(admin_client.get(url)), "_save": "Save"})
+    assert response.status_code == 302
+    assert source.history.count() == versions
+    assert ChangeRecord.objects.count() == records
+    assert Source.objects.get(pk=source.pk).updated == source.updated
