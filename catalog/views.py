@@ -121,7 +121,8 @@ class CatalogViewSet(
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if request.method == "POST":
+        # A POST the view takes (a create, one row or a list); any other is DRF's 405.
+        if request.method == "POST" and self.action == "create":
             given = [name for name in ("If-Match", "If-None-Match") if name in request.headers]
             if given:
                 raise ValidationError(

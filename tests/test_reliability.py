@@ -387,3 +387,11 @@ def test_a_body_python_cannot_read_is_named_in_its_own_terms(world, client, edit
     response = client.post("/api/v1/brands/", body, content_type="application/json", **editor)
     assert response.status_code == 400
     assert response.json()["detail"] == detail
+
+
+def test_a_post_a_url_does_not_take_is_a_405_whatever_its_headers(world, client, editor):
+    """The POST-takes-no-condition rule is a create's: a POST to a detail is DRF's 405."""
+    response = client.post(
+        "/api/v1/brands/aito/", {}, content_type="application/json", HTTP_IF_NONE_MATCH="", **editor
+    )
+    assert response.status_code == 405
