@@ -777,23 +777,21 @@ def invalid_filters(errors):
 MAX_VALUES = 100
 
 
-def reject_unknown_params(request, accepted, repeatable_params=()):
-    """A 400 naming every query parameter not in `accepted` (and listing those that are),
-    and every parameter that takes one value but was given more than once. `ordering`
-    may be repeated (`ordering=name&ordering=-launched`, as the document's exploded
-    array has clients send it), as its terms may be joined by commas."""
-    accepted = sorted({*accepted, "format"})
-    repeatable_params = {*repeatable_params, api_settings.ORDERING_PARAM}
-    unknown = sorted(set(request.query_params) - set(accepted))
-    errors = {
-        param: [
+def query_errors(query, accepted, repeatable=()):
+    """{parameter: [message]} for a query (a QueryDict): every parameter not in `accepted`
+    (listing those that are), every one given more than once that takes one value, and
+    every one given more than MAX_VALUES times. The API's lists and insights
+    (reject_unknown_params) and the explorer's pages read their queries by this rule."""
+    errors = {}
+    for param in sorted(set(query) - set(accepted)):
+        errors[param] = [
             gettext("Unknown query parameter. Accepted: %(accepted)s.")
-            % {"accepted": ", ".join(accepted)}
+            % {"accepted": ", ".join(sorted(accepted))}
+            if accepted
+            else gettext("Unknown query parameter: this page takes none.")
         ]
-        for param in unknown
-    }
-    for param, given in request.query_params.lists():
-        if param not in errors and param not in repeatable_params and len(given) > 1:
+    for param, given in query.lists():
+        if param not in errors and param not in repeatable and len(given) > 1:
             errors[param] = [
                 gettext("Give this parameter once; it takes one value, not %(count)s.")
                 % {"count": len(given)}
@@ -806,6 +804,18 @@ def reject_unknown_params(request, accepted, repeatable_params=()):
                 )
                 % {"max": MAX_VALUES, "count": len(given)}
             ]
+    return errors
+
+
+def reject_unknown_params(request, accepted, repeatable_params=()):
+    """A 400 of query_errors, `format` accepted everywhere and `ordering` repeatable
+    (`ordering=name&ordering=-launched`, as the document's exploded array has clients
+    send it), as its terms may be joined by commas."""
+    errors = query_errors(
+        request.query_params,
+        {*accepted, "format"},
+        {*repeatable_params, api_settings.ORDERING_PARAM},
+    )
     if errors:
         raise ValidationError(errors)
 

@@ -14,11 +14,10 @@ from django.db.models import Max
 from django.http import Http404, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import ValidationError
 
-from catalog.filters import invalid_filters
+from catalog.filters import invalid_filters, query_errors
 from insights import filters as insight_filters
 from insights.selectors import deliveries, stack, suppliers
 from insights.selectors.graph import EDGE_KINDS, NODE_KINDS, ecosystem_graph
@@ -121,20 +120,7 @@ def read_query(request, accepted, filterset=None, repeatable=()):
     parameter the page does not take, each one given more than once that takes one
     value (Django would silently read the last), and each value the FilterSet refused.
     Every page that reads its query reads it through here."""
-    errors = {}
-    for name in sorted(set(request.GET) - set(accepted)):
-        errors[name] = [
-            gettext("Unknown query parameter. Accepted: %(accepted)s.")
-            % {"accepted": ", ".join(sorted(accepted))}
-            if accepted
-            else gettext("Unknown query parameter: this page takes none.")
-        ]
-    for name, given in request.GET.lists():
-        if name in accepted and name not in repeatable and len(given) > 1:
-            errors[name] = [
-                gettext("Give this parameter once; it takes one value, not %(count)s.")
-                % {"count": len(given)}
-            ]
+    errors = query_errors(request.GET, accepted, repeatable)
     if filterset is not None and not filterset.is_valid():
         # A parameter refused above is named for that alone: the FilterSet read only the
         # last of repeated values, and may have filters the page does not offer.
